@@ -1,0 +1,50 @@
+"""The tables ingestion keeps beside the raw data: the load manifest and the rejected rows."""
+
+from __future__ import annotations
+
+import duckdb
+
+RAW_SCHEMA = "raw"
+MANIFEST_TABLE = "_load_manifest"
+REJECTS_TABLE = "_rejected_rows"
+
+_DDL = (
+    f"create schema if not exists {RAW_SCHEMA}",
+    f"""
+    create table if not exists {RAW_SCHEMA}.{MANIFEST_TABLE} (
+        load_id varchar not null,          -- one id per call of load_export_days
+        source varchar not null,
+        object varchar not null,
+        export_date date not null,
+        source_file varchar not null,
+        sha256 varchar,
+        size_bytes bigint,
+        status varchar not null,           -- loaded | rejected_file
+        reason varchar,                    -- why a file was rejected whole
+        rows_read bigint not null,
+        rows_loaded bigint not null,
+        rows_rejected bigint not null,
+        loaded_at timestamp not null
+    )
+    """,
+    f"""
+    create table if not exists {RAW_SCHEMA}.{REJECTS_TABLE} (
+        load_id varchar not null,
+        source varchar not null,
+        object varchar not null,
+        export_date date not null,
+        source_file varchar not null,
+        record_number bigint,              -- the record's number in its file, from 1
+        line_number bigint,                -- the physical line where the record starts
+        reason varchar not null,           -- column, expectation and offending value
+        raw_record varchar,                -- the record as read (JSON text)
+        rejected_at timestamp not null
+    )
+    """,
+)
+
+
+def ensure_bookkeeping(conn: duckdb.DuckDBPyConnection) -> None:
+    """Create the raw schema, the manifest and the rejects table when missing."""
+    for statement in _DDL:
+        conn.execute(statement)

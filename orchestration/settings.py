@@ -1,0 +1,51 @@
+"""Where the platform keeps its files, resolved from the environment when asked (never at import).
+
+One variable, ``SALESOPS_HOME`` (default ``./data``), roots everything the platform writes.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_HOME = "./data"
+DEFAULT_HISTORY_START = "2023-01-01"
+
+
+@dataclass(frozen=True)
+class Paths:
+    """The locations under one ``SALESOPS_HOME`` that users can rely on."""
+
+    home: Path
+
+    @property
+    def landing(self) -> Path:
+        return self.home / "landing"
+
+    @property
+    def warehouse(self) -> Path:
+        return self.home / "warehouse.duckdb"
+
+    @property
+    def bi_warehouse(self) -> Path:
+        return self.home / "bi.duckdb"
+
+    @property
+    def quarantine(self) -> Path:
+        return self.home / "quarantine"
+
+    @property
+    def dagster_home(self) -> Path:
+        return self.home / "dagster_home"
+
+
+def salesops_paths(home: str | os.PathLike[str] | None = None) -> Paths:
+    """Paths rooted at ``home``, else ``$SALESOPS_HOME``, else ``./data``, made absolute."""
+    chosen = home if home is not None else os.environ.get("SALESOPS_HOME", DEFAULT_HOME)
+    return Paths(Path(chosen).expanduser().resolve())
+
+
+def history_start() -> str:
+    """First export day the daily partitions cover (``SALESOPS_HISTORY_START``, ISO date)."""
+    return os.environ.get("SALESOPS_HISTORY_START", DEFAULT_HISTORY_START)
