@@ -36,6 +36,8 @@ class ColumnSpec:
     source: str
     type: str
     required: bool = False
+    value_range: tuple[float | None, float | None] | None = None  # checked on load, not enforced
+    allowed_values: tuple[str, ...] | None = None  # checked on load, not enforced
 
 
 @dataclass(frozen=True)
@@ -175,12 +177,37 @@ def _parse_columns(raw: Any, path: Path) -> tuple[ColumnSpec, ...]:
                 f"{where} ({name}): type {item.get('type')!r} is not supported; use varchar, integer, "
                 "bigint, double, boolean, date, timestamp or decimal(p,s)"
             )
-        columns.append(ColumnSpec(name, source, column_type, bool(item.get("required", False))))
+        columns.append(
+            ColumnSpec(
+                name,
+                source,
+                column_type,
+                bool(item.get("required", False)),
+                _value_range(item.get("range"), f"{where} ({name})"),
+                _allowed_values(item.get("values"), f"{where} ({name})"),
+            )
+        )
     names = [column.name for column in columns]
     duplicates = sorted({name for name in names if names.count(name) > 1})
     if duplicates:
         raise SpecError(f"{path}: column name(s) defined twice: {', '.join(duplicates)}")
     return tuple(columns)
+
+
+def _value_range(raw: Any, where: str) -> tuple[float | None, float | None] | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, list) or len(raw) != 2 or not all(v is None or isinstance(v, (int, float)) for v in raw):
+        raise SpecError(f"{where}: range must be [min, max] with numbers or null, got {raw!r}")
+    return (raw[0], raw[1])
+
+
+def _allowed_values(raw: Any, where: str) -> tuple[str, ...] | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, list) or not raw:
+        raise SpecError(f"{where}: values must be a non-empty list, got {raw!r}")
+    return tuple(str(v) for v in raw)
 
 
 def _identifier(document: dict[str, Any], key: str, path: Path) -> str:

@@ -1,0 +1,106 @@
+"""The dbt project as Dagster assets: incremental daily facts (partitioned) and everything else.
+
+dbt runs as one invocation per run and per partitioning scheme; the partition window reaches the
+incremental models as the vars ``min_date`` / ``max_date``. The manifest comes from ``dbt parse``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from datetime import date
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+
+from orchestration.partitions import WAREHOUSE_POOL, window_dates
+
+DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
+DAILY_TAG = "daily_partitioned"
+DAILY_SELECTION = f"tag:{DAILY_TAG}"
+
+
+@cache
+def salesops_dbt_project() -> DbtProject:
+    """The dbt project, with its manifest freshly parsed when any project file changed since the last parse."""
+    project = DbtProject(
+        project_dir=DBT_PROJECT_DIR,
+        profiles_dir=DBT_PROJECT_DIR,
+        target=os.environ.get("SALESOPS_DBT_TARGET", "duckdb"),
+    )
+    if _manifest_is_stale(project):
+        project.preparer.prepare(project)
+    return project
+
+
+def _manifest_is_stale(project: DbtProject) -> bool:
+    manifest = project.manifest_path
+    if not manifest.exists():
+        return True
+    built = manifest.stat().st_mtime
+    sources = [p for folder in ("models", "macros", "snapshots", "seeds", "tests") for p in (DBT_PROJECT_DIR / folder).rglob("*")]
+    sources += [DBT_PROJECT_DIR / "dbt_project.yml", DBT_PROJECT_DIR / "profiles.yml"]
+    return any(p.is_file() and p.stat().st_mtime > built for p in sources)
+
+
+class SalesopsDbtTranslator(DagsterDbtTranslator):
+    """Asset keys mirror warehouse names: sources are ``raw/<source>__<table>``, models ``<schema>/<name>``."""
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
+        if dbt_resource_props["resource_type"] == "source":
+            return dg.AssetKey(["raw", f"{dbt_resource_props['source_name']}__{dbt_resource_props['name']}"])
+        schema = dbt_resource_props.get("config", {}).get("schema") or dbt_resource_props["schema"]
+        return dg.AssetKey([schema, dbt_resource_props["name"]])
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        schema = dbt_resource_props.get("config", {}).get("schema")
+        return "bi" if schema == "bi" else "warehouse"
+
+
+def dbt_build_args(window: tuple[date, date] | None) -> list[str]:
+    """The dbt command a run executes: ``build``, with the partition window as vars when there is one."""
+    args = ["build"]
+    if window is not None:
+        args += ["--vars", json.dumps({"min_date": window[0].isoformat(), "max_date": window[1].isoformat()})]
+    return args
+
+
+def build_dbt_assets(partitions: dg.PartitionsDefinition) -> list[dg.AssetsDefinition]:
+    """The two dbt asset groups: partitioned incremental facts, and the unpartitioned rest."""
+    project = salesops_dbt_project()
+    translator = SalesopsDbtTranslator()
+
+    @dbt_assets(
+        manifest=project.manifest_path,
+        project=project,
+        select=DAILY_SELECTION,
+        name="dbt_daily_facts",
+        partitions_def=partitions,
+        backfill_policy=dg.BackfillPolicy.single_run(),
+        dagster_dbt_translator=translator,
+        pool=WAREHOUSE_POOL,
+    )
+    def dbt_daily_facts(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+        args = dbt_build_args(window_dates(context.partition_time_window))
+        yield from dbt.cli(args, context=context).stream()
+
+    @dbt_assets(
+        manifest=project.manifest_path,
+        project=project,
+        exclude=DAILY_SELECTION,
+        name="dbt_warehouse",
+        dagster_dbt_translator=translator,
+        pool=WAREHOUSE_POOL,
+    )
+    def dbt_warehouse(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+        yield from dbt.cli(dbt_build_args(None), context=context).stream()
+
+    return [dbt_daily_facts, dbt_warehouse]
+
+
+def dbt_resource() -> DbtCliResource:
+    return DbtCliResource(project_dir=salesops_dbt_project())

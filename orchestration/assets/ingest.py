@@ -1,0 +1,138 @@
+"""One ingestion asset per source spec: loads a range of export days into ``raw.<source>__<object>``.
+
+Built by a factory from the spec files, so adding a YAML spec adds its asset, its checks and its
+raw table. Each run loads its whole partition range in one pass (``BackfillPolicy.single_run``).
+"""
+
+from __future__ import annotations
+
+import dagster as dg
+import pandas as pd
+
+from data_quality import QualityReport, validate_frame
+from data_quality.suites.raw import raw_table_expectations
+from orchestration.ingest import LoadResult, SourceSpec, load_export_days, load_specs
+from orchestration.ingest.sql import quote_identifier
+from orchestration.partitions import WAREHOUSE_POOL, window_dates
+from orchestration.resources import SalesopsHome
+from orchestration.warehouse import warehouse_connection
+
+SPEC_CHECK = "rows_meet_spec_rules"
+REJECTS_CHECK = "no_rejected_records"
+
+
+def build_ingest_assets(partitions: dg.PartitionsDefinition) -> list[dg.AssetsDefinition]:
+    """An ingestion asset for every source spec."""
+    return [build_ingest_asset(spec, partitions) for spec in load_specs()]
+
+
+def build_ingest_asset(spec: SourceSpec, partitions: dg.PartitionsDefinition) -> dg.AssetsDefinition:
+    key = dg.AssetKey(["raw", spec.table_name])
+
+    @dg.asset(
+        key=key,
+        description=f"{spec.description}\n\nLoaded from `landing/{spec.source}/{spec.object}/<export day>/{spec.file_pattern}` "
+        f"as described by `{spec.path.name if spec.path else ''}`.",
+        group_name=spec.source,
+        kinds={"duckdb", spec.format.type},
+        partitions_def=partitions,
+        backfill_policy=dg.BackfillPolicy.single_run(),
+        pool=WAREHOUSE_POOL,
+        metadata={
+            "primary_key": ", ".join(spec.primary_key),
+            "dagster/column_schema": dg.TableSchema(
+                columns=[dg.TableColumn(c.name, c.type, description=f"export column {c.source}") for c in spec.columns]
+            ),
+        },
+        check_specs=[
+            dg.AssetCheckSpec(SPEC_CHECK, asset=key, description="Loaded rows hold required values and respect the spec's ranges and value lists."),
+            dg.AssetCheckSpec(REJECTS_CHECK, asset=key, description="No record or file of the loaded export days was rejected."),
+        ],
+    )
+    def ingest(context: dg.AssetExecutionContext, salesops: SalesopsHome):
+        paths = salesops.paths
+        start, end = window_dates(context.partition_time_window)
+        with warehouse_connection(paths.warehouse) as conn:
+            result = load_export_days(conn, spec, paths.landing, start, end, paths.quarantine)
+            loaded = conn.execute(
+                f"select * exclude (_source_file, _loaded_at) from raw.{quote_identifier(spec.table_name)} "
+                "where _export_date between ? and ?",
+                [start, end],
+            ).df()
+        context.log.info(
+            f"raw.{spec.table_name} {start}..{end}: {len(result.files)} files, {result.rows_read} read, "
+            f"{result.rows_loaded} loaded, {result.rows_rejected} rejected"
+        )
+        yield dg.MaterializeResult(metadata=_load_metadata(result, loaded))
+        report = validate_frame(loaded, f"raw.{spec.table_name}", _expectations(spec))
+        yield dg.AssetCheckResult(
+            check_name=SPEC_CHECK,
+            passed=report.success,
+            severity=dg.AssetCheckSeverity.WARN,
+            description=report.summary(),
+            metadata=_report_metadata(report),
+        )
+        yield dg.AssetCheckResult(
+            check_name=REJECTS_CHECK,
+            passed=result.rows_rejected == 0,
+            severity=dg.AssetCheckSeverity.WARN,
+            description=_rejects_description(result),
+            metadata={"rows_rejected": result.rows_rejected, "files_rejected": len(result.rejected_files)},
+        )
+
+    return ingest
+
+
+def _expectations(spec: SourceSpec) -> list:
+    return raw_table_expectations(
+        columns=[c.name for c in spec.columns],
+        required=[c.name for c in spec.required_columns],
+        ranges={c.name: c.value_range for c in spec.columns if c.value_range},
+        allowed_values={c.name: c.allowed_values for c in spec.columns if c.allowed_values},
+    )
+
+
+def _load_metadata(result: LoadResult, loaded: pd.DataFrame) -> dict[str, dg.MetadataValue | int | str]:
+    manifest = pd.DataFrame(
+        [
+            {
+                "export_date": str(f.export_date),
+                "file": f.source_file.rsplit("/", 1)[-1],
+                "status": f.status,
+                "read": f.rows_read,
+                "loaded": f.rows_loaded,
+                "rejected": f.rows_rejected,
+            }
+            for f in result.files
+        ]
+    )
+    return {
+        "files": len(result.files),
+        "rows_read": result.rows_read,
+        "rows_loaded": result.rows_loaded,
+        "rows_rejected": result.rows_rejected,
+        "files_rejected": len(result.rejected_files),
+        "export_days": f"{result.start} .. {result.end}",
+        "dagster/row_count": len(loaded),
+        "load_manifest": dg.MetadataValue.md(manifest.tail(31).to_markdown(index=False) if len(manifest) else "no files"),
+        "preview": dg.MetadataValue.md(loaded.head(10).to_markdown(index=False) if len(loaded) else "no rows"),
+    }
+
+
+def _report_metadata(report: QualityReport) -> dict[str, int | dg.MetadataValue]:
+    return {
+        "rows_checked": report.rows,
+        "expectations": report.evaluated,
+        "failed_expectations": len(report.failures),
+        "failures": dg.MetadataValue.json([f.__dict__ for f in report.failures]),
+    }
+
+
+def _rejects_description(result: LoadResult) -> str:
+    if not result.rows_rejected:
+        return f"All {result.rows_read} records of {len(result.files)} files loaded."
+    files = "; ".join(f.reason or f.source_file for f in result.rejected_files[:5])
+    return (
+        f"{result.rows_rejected} of {result.rows_read} records rejected; see raw._rejected_rows "
+        f"and raw._load_manifest (load {result.load_id}). {files}"
+    )

@@ -1,0 +1,43 @@
+"""The code location: every asset, check, job, schedule, sensor and resource, merged in one place."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from orchestration.assets.dbt import build_dbt_assets, dbt_resource
+from orchestration.assets.ingest import build_ingest_assets
+from orchestration.assets.ml import ml_assets
+from orchestration.checks.kpi_quality import build_kpi_checks
+from orchestration.jobs import build_jobs
+from orchestration.partitions import daily_export_partitions
+from orchestration.resources import salesops_home_resource
+from orchestration.schedules import build_schedules
+from orchestration.sensors import build_sensors
+
+
+def build_definitions() -> dg.Definitions:
+    partitions = daily_export_partitions()
+    ingest = build_ingest_assets(partitions)
+    dbt_daily_facts, dbt_warehouse = build_dbt_assets(partitions)
+    daily_load, warehouse_build = build_jobs([*ingest, dbt_daily_facts])
+    return dg.Definitions.merge(
+        dg.Definitions(assets=ingest),
+        dg.Definitions(assets=[dbt_daily_facts, dbt_warehouse]),
+        dg.Definitions(assets=ml_assets()),
+        dg.Definitions(asset_checks=build_kpi_checks()),
+        dg.Definitions(
+            jobs=[daily_load, warehouse_build],
+            schedules=build_schedules(daily_load),
+            sensors=build_sensors(daily_load, warehouse_build, partitions),
+        ),
+        dg.Definitions(
+            resources={"salesops": salesops_home_resource(), "dbt": dbt_resource()},
+            executor=dg.in_process_executor,
+        ),
+    )
+
+
+@dg.definitions
+def defs() -> dg.Definitions:
+    """Loaded by Dagster (workspace.yaml) when the code location starts."""
+    return build_definitions()
