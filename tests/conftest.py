@@ -1,0 +1,25 @@
+"""Shared fixtures: a small demo company generated once per test session into a temporary home."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+SAP_BIKES = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "sap_bikes"
+
+# A small company over 14 months: enough history for monthly KPIs, quick to build.
+E2E_START = date(2024, 1, 1)
+E2E_END = date(2025, 2, 28)
+E2E_SCALE = 0.05
+
+
+@pytest.fixture(scope="session")
+def demo_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SALESOPS_HOME with the demo company's exports in its landing folder (shared, read-only)."""
+    from demo_company import DemoConfig, generate
+
+    home = tmp_path_factory.mktemp("demo_home")
+    generate(home, DemoConfig(seed=7, scale=E2E_SCALE, start=E2E_START, end=E2E_END))
+    return home

@@ -1,0 +1,146 @@
+"""The whole pipeline on a small demo company: real files, DuckDB, dbt and Dagster, no mocks.
+
+One full run (daily_load over every export day, then warehouse_build) is shared by the tests of
+this module; each test then checks one promise of the product against it.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pandas as pd
+import pytest
+from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
+
+from tests.conftest import E2E_START
+from tests.e2e import independent_kpis as independent
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def built(demo_home: Path, tmp_path_factory: pytest.TempPathFactory):
+    """A fresh home (copy of the demo exports) after one complete in-process pipeline run."""
+    home = tmp_path_factory.mktemp("e2e_home")
+    shutil.copytree(demo_home / "landing", home / "landing")
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("SALESOPS_HOME", str(home))
+        env.setenv("SALESOPS_HISTORY_START", E2E_START.isoformat())
+        from orchestration.run import run_pipeline
+        from orchestration.settings import salesops_paths
+
+        instance = dg.DagsterInstance.ephemeral()
+        paths = salesops_paths(home)
+        load, build = run_pipeline(paths, instance)
+        yield {"paths": paths, "load": load, "build": build, "instance": instance}
+
+
+def query(built, sql: str) -> pd.DataFrame:
+    with duckdb.connect(str(built["paths"].warehouse), read_only=True) as conn:
+        return conn.execute(sql).df()
+
+
+def check_results(result: dg.ExecuteInProcessResult) -> list[tuple[str, str, bool]]:
+    evaluations = [e for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"]
+    return [
+        (
+            e.event_specific_data.asset_check_evaluation.asset_key.to_user_string(),
+            e.event_specific_data.asset_check_evaluation.check_name,
+            e.event_specific_data.asset_check_evaluation.passed,
+        )
+        for e in evaluations
+    ]
+
+
+def test_both_runs_succeed_with_every_check_passing(built) -> None:
+    assert built["load"].success and built["build"].success
+    checks = check_results(built["load"]) + check_results(built["build"])
+    failed = [c for c in checks if not c[2]]
+    assert failed == []
+    names = {(asset, name) for asset, name, _ in checks}
+    for table in ("kpi_sales_monthly", "kpi_operations_monthly", "kpi_customer_monthly"):
+        assert (f"marts/{table}", "kpi_expectations") in names
+    assert ("raw/crm__opportunities", "rows_meet_spec_rules") in names
+    assert any(name.startswith("unique_") or name.startswith("not_null_") for _, name, _ in checks)  # dbt tests
+
+
+def test_every_landing_file_is_accounted_for(built) -> None:
+    files = sorted(str(p) for p in (built["paths"].landing).rglob("*") if p.is_file())
+    manifest = query(built, "select source_file, rows_read, rows_loaded, rows_rejected, status from raw._load_manifest")
+    assert sorted(manifest["source_file"]) == files
+    assert (manifest["rows_read"] == manifest["rows_loaded"] + manifest["rows_rejected"]).all()
+    assert set(manifest["status"]) == {"loaded"}
+
+
+def test_win_rate_and_bookings_match_the_export_files(built) -> None:
+    expected = independent.sales_by_rep_month(built["paths"].landing)
+    actual = query(
+        built,
+        "select month, sales_rep_id, bookings_amount, won_count, lost_count, win_rate "
+        "from marts.kpi_sales_monthly where won_count + lost_count > 0",
+    )
+    merged = expected.merge(actual, left_on=["month", "OwnerId"], right_on=["month", "sales_rep_id"], how="outer", indicator=True)
+    assert (merged["_merge"] == "both").all()
+    assert len(merged) == len(expected) > 20
+    assert (merged["won_count_x"] == merged["won_count_y"]).all()
+    assert (merged["lost_count_x"] == merged["lost_count_y"]).all()
+    assert merged["bookings_amount_x"].round(2).tolist() == merged["bookings_amount_y"].astype(float).round(2).tolist()
+    assert (merged["win_rate_x"] - merged["win_rate_y"]).abs().max() < 1e-12
+
+
+def test_otif_and_fill_rate_match_the_export_files(built) -> None:
+    expected = independent.operations_by_family_month(built["paths"].landing)
+    actual = query(
+        built,
+        "select month, product_family, lines_due, lines_otif, otif_rate, fill_rate "
+        "from marts.kpi_operations_monthly where lines_due > 0",
+    )
+    merged = expected.merge(actual, on=["month", "product_family"], how="outer", indicator=True)
+    assert (merged["_merge"] == "both").all()
+    assert len(merged) == len(expected) > 10
+    assert (merged["lines_due_x"] == merged["lines_due_y"]).all()
+    assert (merged["lines_otif_x"] == merged["lines_otif_y"]).all()
+    assert (merged["otif_rate_x"] - merged["otif_rate_y"]).abs().max() < 1e-12
+    assert (merged["fill_rate_x"] - merged["fill_rate_y"]).abs().max() < 1e-12
+    assert 0 < merged["otif_rate_x"].min() < merged["otif_rate_x"].max() <= 1  # late deliveries exist
+
+
+def test_nps_matches_the_export_files(built) -> None:
+    expected = independent.nps_by_region_month(built["paths"].landing)
+    actual = query(built, "select month, region, nps_responses, nps from marts.kpi_customer_monthly where nps_responses > 0")
+    merged = expected.merge(actual, on=["month", "region"], how="outer", indicator=True)
+    assert (merged["_merge"] == "both").all()
+    assert len(merged) == len(expected) > 10
+    assert (merged["nps_responses_x"] == merged["nps_responses_y"]).all()
+    assert (merged["nps_x"] - merged["nps_y"]).abs().max() < 1e-9
+
+
+def test_reingesting_a_partition_leaves_row_counts_unchanged(built) -> None:
+    from orchestration.definitions import build_definitions
+
+    tables = query(built, "select table_name from information_schema.tables where table_schema = 'raw' and table_name not like '\\_%' escape '\\'")
+    counts_sql = " union all ".join(f"select '{t}' as t, count(*) as n from raw.{t}" for t in tables["table_name"])
+    before = query(built, counts_sql).sort_values("t").reset_index(drop=True)
+    facts_sql = "select (select count(*) from marts.fct_order_lines) as lines, (select count(*) from marts.fct_shipments) as shipments"
+    facts_before = query(built, facts_sql)
+    day = "2024-06-03"
+    result = build_definitions().resolve_job_def("daily_load").execute_in_process(
+        instance=built["instance"], tags={ASSET_PARTITION_RANGE_START_TAG: day, ASSET_PARTITION_RANGE_END_TAG: day}
+    )
+    assert result.success
+    after = query(built, counts_sql).sort_values("t").reset_index(drop=True)
+    pd.testing.assert_frame_equal(before, after)
+    pd.testing.assert_frame_equal(facts_before, query(built, facts_sql))
+
+
+def test_forecast_tables_are_written(built) -> None:
+    forecast = query(built, "select * from ml.ml_demand_forecast")
+    assert {"unique_id", "ds", "yhat", "yhat_lo", "yhat_hi"} <= set(forecast.columns)
+    assert (forecast.groupby("unique_id").size() == 6).all()
+    assert (forecast["yhat_lo"] <= forecast["yhat"]).all() and (forecast["yhat"] <= forecast["yhat_hi"]).all()
+    accuracy = query(built, "select * from ml.ml_forecast_accuracy")
+    assert {"model", "wape", "mase", "bias"} <= set(accuracy.columns)
+    assert {"seasonal_naive"} < set(accuracy["model"])
