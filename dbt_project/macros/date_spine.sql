@@ -1,0 +1,37 @@
+{#
+    The integers 0 .. 2^bits - 1 as column `n`, from a cross join of ten-row-free bit tables:
+    plain SQL, so it runs on any engine.
+#}
+{% macro integers(bits=15) -%}
+    select
+        {% for bit in range(bits) -%}
+        b{{ bit }}.v * {{ 2 ** bit }}{{ ' +' if not loop.last }}
+        {% endfor -%} as n
+    from
+        {% for bit in range(bits) -%}
+        (select 0 as v union all select 1) as b{{ bit }}{{ ',' if not loop.last }}
+        {% endfor %}
+{%- endmacro %}
+
+{#
+    Every day from start_date to end_date inclusive as column `date_day`. The bounds are SQL
+    expressions (they may be scalar subqueries over the data); at most 2^15 days (~89 years).
+#}
+{% macro date_spine(start_date, end_date) -%}
+    select {{ add_days('bounds.start_date', 'numbers.n') }} as date_day
+    from ({{ integers(15) }}) as numbers
+    cross join (
+        select cast({{ start_date }} as date) as start_date, cast({{ end_date }} as date) as end_date
+    ) as bounds
+    where numbers.n <= {{ days_between('bounds.start_date', 'bounds.end_date') }}
+{%- endmacro %}
+
+{# Every first-of-month from start_month to end_month inclusive as column `month`. #}
+{% macro month_spine(start_month, end_month) -%}
+    select {{ add_months('bounds.start_month', 'numbers.n') }} as month
+    from ({{ integers(11) }}) as numbers
+    cross join (
+        select {{ month_start(start_month) }} as start_month, {{ month_start(end_month) }} as end_month
+    ) as bounds
+    where numbers.n <= {{ dbt.datediff('bounds.start_month', 'bounds.end_month', 'month') }}
+{%- endmacro %}

@@ -1,0 +1,54 @@
+{#
+    Normalisation used to match CRM accounts to ERP customers (int_account_matches__candidates).
+    The dialect-specific pieces (regular expressions, accent folding) are dispatched macros.
+#}
+{% macro regexp_replace_all(expression, pattern, replacement) -%}
+    {{ return(adapter.dispatch('regexp_replace_all', 'salesops')(expression, pattern, replacement)) }}
+{%- endmacro %}
+
+{# DuckDB (RE2) and Postgres both take the 'g' flag. Patterns avoid look-arounds (RE2 has none). #}
+{% macro default__regexp_replace_all(expression, pattern, replacement) -%}
+    regexp_replace({{ expression }}, '{{ pattern }}', '{{ replacement }}', 'g')
+{%- endmacro %}
+
+{% macro strip_accents(expression) -%}
+    {{ return(adapter.dispatch('strip_accents', 'salesops')(expression)) }}
+{%- endmacro %}
+
+{# Postgres needs the unaccent extension for this; without it accents are kept (and dropped as punctuation later). #}
+{% macro default__strip_accents(expression) -%}
+    {{ expression }}
+{%- endmacro %}
+
+{% macro duckdb__strip_accents(expression) -%}
+    strip_accents({{ expression }})
+{%- endmacro %}
+
+{# Tax id: upper case, only letters and digits ('de 123.456-789' → 'DE123456789'); NULL when empty. #}
+{% macro normalize_tax_id(expression) -%}
+    nullif({{ regexp_replace_all('upper(' ~ expression ~ ')', '[^A-Z0-9]', '') }}, '')
+{%- endmacro %}
+
+{#
+    Web domain: lower case without protocol, credentials or mailbox, 'www.', port, path, query or
+    fragment ('https://www.Acme.com/about?x=1' → 'acme.com'); NULL when empty.
+#}
+{% macro normalize_domain(expression) -%}
+    {%- set lowered = 'lower(trim(' ~ expression ~ '))' -%}
+    {%- set no_protocol = regexp_replace_all(lowered, '^[a-z][a-z0-9+.-]*://', '') -%}
+    {%- set no_user = regexp_replace_all(no_protocol, '^[^/@]*@', '') -%}
+    {%- set host = regexp_replace_all(no_user, '[:/?#].*$', '') -%}
+    nullif({{ regexp_replace_all(host, '^www[0-9]*[.]', '') }}, '')
+{%- endmacro %}
+
+{#
+    Company name: accents folded, lower case, every run of characters other than letters and
+    digits → one space, legal-form words at the end removed (inc, incorporated, llc, ltd,
+    limited, gmbh, ag, sa, co, corp, corporation, company, plc, ...; repeatedly, so 'GmbH & Co. KG'
+    goes whole), trimmed ('ACME Widgets, Inc.' → 'acme widgets'); NULL when nothing is left.
+#}
+{% macro normalize_company_name(expression) -%}
+    {%- set legal_forms = 'inc|incorporated|llc|ltd|limited|gmbh|mbh|ag|sa|sas|sarl|srl|spa|bv|nv|co|corp|corporation|company|plc|pty|oy|ab|as|kg|kgaa|se|lp|llp|pte' -%}
+    {%- set words = regexp_replace_all('lower(' ~ strip_accents(expression) ~ ')', '[^a-z0-9]+', ' ') -%}
+    nullif(trim({{ regexp_replace_all(words, '( (' ~ legal_forms ~ '))+ *$', '') }}), '')
+{%- endmacro %}

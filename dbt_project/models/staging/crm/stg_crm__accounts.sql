@@ -1,0 +1,57 @@
+-- Latest version of every CRM account (key account_id).
+with
+
+source as (
+    select * from {{ source('crm', 'accounts') }}
+),
+
+renamed as (
+    select
+        -- ids
+        {{ clean_text('account_id') }} as account_id,
+        {{ clean_text('owner_id') }} as owner_id,
+
+        -- company
+        {{ clean_text('account_name') }} as account_name,
+        {{ clean_text('website') }} as website,
+        {{ clean_text('tax_id') }} as tax_id,
+        {{ clean_text('industry') }} as industry,
+
+        -- billing address
+        {{ clean_text('billing_street') }} as billing_street,
+        {{ clean_text('billing_city') }} as billing_city,
+        {{ clean_text('billing_postal_code') }} as billing_postal_code,
+        {{ clean_text('billing_country') }} as billing_country,
+
+        -- timestamps and lineage
+        created_at,
+        last_modified_at,
+        _export_date,
+        _loaded_at,
+        _source_file
+    from source
+),
+
+latest as (
+    {{ latest_per_key('renamed', ['account_id'], ['last_modified_at']) }}
+),
+
+final as (
+    select
+        account_id,
+        owner_id,
+        account_name,
+        website,
+        tax_id,
+        industry,
+        billing_street,
+        billing_city,
+        billing_postal_code,
+        billing_country,
+        created_at,
+        last_modified_at,
+        _export_date
+    from latest
+)
+
+select * from final
