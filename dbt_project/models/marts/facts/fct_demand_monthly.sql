@@ -1,0 +1,84 @@
+-- Ordered demand per month, product family and customer region: the series the demand forecast
+-- learns from (contract enforced). Complete grid from the first to the last month with orders, for
+-- every family and region that has ever ordered, with zeros where nothing was ordered.
+with
+
+order_lines as (
+    select * from {{ ref('fct_order_lines') }}
+    where order_date is not null
+),
+
+products as (
+    select * from {{ ref('dim_product') }}
+),
+
+customers as (
+    select * from {{ ref('dim_customer') }}
+),
+
+demand_lines as (
+    select
+        {{ month_start('order_lines.order_date') }} as month,
+        order_lines.order_date,
+        products.product_family,
+        customers.region,
+        order_lines.quantity,
+        order_lines.net_amount
+    from order_lines
+    inner join products
+        on order_lines.product_id = products.product_id
+    inner join customers
+        on order_lines.customer_id = customers.customer_id
+),
+
+months as (
+    {{ month_spine('(select min(month) from demand_lines)', '(select max(month) from demand_lines)') }}
+),
+
+families as (
+    select distinct product_family from demand_lines
+),
+
+regions as (
+    select distinct region from demand_lines
+),
+
+grid as (
+    select months.month, families.product_family, regions.region
+    from months
+    cross join families
+    cross join regions
+),
+
+ordered as (
+    select
+        month,
+        product_family,
+        region,
+        sum(quantity) as ordered_units,
+        sum(net_amount) as ordered_amount
+    from demand_lines
+    group by month, product_family, region
+),
+
+final as (
+    select
+        -- grain
+        grid.month,
+        grid.product_family,
+        grid.region,
+
+        -- measures
+        cast(coalesce(ordered.ordered_units, 0) as bigint) as ordered_units,
+        cast(coalesce(ordered.ordered_amount, 0) as {{ dbt.type_numeric() }}) as ordered_amount,
+
+        -- completeness
+        (select max(order_date) from demand_lines) >= {{ month_end('grid.month') }} as is_complete_month
+    from grid
+    left join ordered
+        on grid.month = ordered.month
+        and grid.product_family = ordered.product_family
+        and grid.region = ordered.region
+)
+
+select * from final
