@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import date
 from functools import cache
 from pathlib import Path
@@ -18,6 +19,7 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
 from orchestration.partitions import WAREHOUSE_POOL, window_dates
+from orchestration.resources import SalesopsHome
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 DAILY_TAG = "daily_partitioned"
@@ -84,9 +86,10 @@ def build_dbt_assets(partitions: dg.PartitionsDefinition) -> list[dg.AssetsDefin
         dagster_dbt_translator=translator,
         pool=WAREHOUSE_POOL,
     )
-    def dbt_daily_facts(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+    def dbt_daily_facts(context: dg.AssetExecutionContext, dbt: DbtCliResource, salesops: SalesopsHome):
         args = dbt_build_args(window_dates(context.partition_time_window))
-        yield from dbt.cli(args, context=context).stream()
+        with dbt_home(salesops):
+            yield from dbt.cli(args, context=context).stream()
 
     @dbt_assets(
         manifest=project.manifest_path,
@@ -96,10 +99,29 @@ def build_dbt_assets(partitions: dg.PartitionsDefinition) -> list[dg.AssetsDefin
         dagster_dbt_translator=translator,
         pool=WAREHOUSE_POOL,
     )
-    def dbt_warehouse(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-        yield from dbt.cli(dbt_build_args(None), context=context).stream()
+    def dbt_warehouse(context: dg.AssetExecutionContext, dbt: DbtCliResource, salesops: SalesopsHome):
+        with dbt_home(salesops):
+            yield from dbt.cli(dbt_build_args(None), context=context).stream()
 
     return [dbt_daily_facts, dbt_warehouse]
+
+
+@contextmanager
+def dbt_home(salesops: SalesopsHome) -> Iterator[None]:
+    """Point dbt's profile (``env_var('SALESOPS_HOME')``) at the resource's home for one invocation.
+
+    dbt runs as a subprocess in the project folder and inherits this process's environment, so a
+    relative or unset SALESOPS_HOME would otherwise resolve against the wrong folder.
+    """
+    previous = os.environ.get("SALESOPS_HOME")
+    os.environ["SALESOPS_HOME"] = str(salesops.paths.home)
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop("SALESOPS_HOME", None)
+        else:
+            os.environ["SALESOPS_HOME"] = previous
 
 
 def dbt_resource() -> DbtCliResource:

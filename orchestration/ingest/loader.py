@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 
 from orchestration.ingest.bookkeeping import MANIFEST_TABLE, RAW_SCHEMA, REJECTS_TABLE, ensure_bookkeeping
 from orchestration.ingest.files import (
@@ -215,8 +216,7 @@ def _write(
     try:
         conn.execute("drop table if exists _files")
         conn.execute("create temp table _files (path varchar, export_date date)")
-        if readable:
-            conn.executemany("insert into _files values (?, ?)", [(str(e.path), e.export_date) for e in readable])
+        _insert_rows(conn, "_files", ["path", "export_date"], [(str(e.path), e.export_date) for e in readable])
         conn.execute(f"delete from {table} where _export_date between ? and ?", [result.start, result.end])
         conn.execute(
             f"""
@@ -258,8 +258,12 @@ def _write_rejects(
             starts = line_cache.setdefault(source_file, csv_record_lines(Path(source_file), spec))
             line = starts[record - 1] if record <= len(starts) else None
         records.append((result.load_id, spec.source, spec.object, export_date, source_file, record, line, reason, raw, loaded_at))
-    if records:
-        conn.executemany(f"insert into {RAW_SCHEMA}.{REJECTS_TABLE} values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", records)
+    _insert_rows(
+        conn,
+        f"{RAW_SCHEMA}.{REJECTS_TABLE}",
+        ["load_id", "source", "object", "export_date", "source_file", "record_number", "line_number", "reason", "raw_record", "rejected_at"],
+        records,
+    )
 
 
 def _write_manifest(conn: duckdb.DuckDBPyConnection, spec: SourceSpec, result: LoadResult, loaded_at: datetime) -> None:
@@ -270,8 +274,26 @@ def _write_manifest(conn: duckdb.DuckDBPyConnection, spec: SourceSpec, result: L
         )
         for f in result.files
     ]
-    if rows:
-        conn.executemany(f"insert into {RAW_SCHEMA}.{MANIFEST_TABLE} values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    _insert_rows(
+        conn,
+        f"{RAW_SCHEMA}.{MANIFEST_TABLE}",
+        ["load_id", "source", "object", "export_date", "source_file", "sha256", "size_bytes", "status", "reason",
+         "rows_read", "rows_loaded", "rows_rejected", "loaded_at"],
+        rows,
+    )
+
+
+def _insert_rows(conn: duckdb.DuckDBPyConnection, table: str, columns: list[str], rows: list[tuple]) -> None:
+    """Insert many rows in one statement (DuckDB's executemany runs one statement per row)."""
+    if not rows:
+        return
+    frame = pd.DataFrame(rows, columns=columns).astype(object)
+    conn.register("_rows_to_insert", frame)
+    try:
+        names = ", ".join(quote_identifier(c) for c in columns)
+        conn.execute(f"insert into {table} ({names}) select {names} from _rows_to_insert")
+    finally:
+        conn.unregister("_rows_to_insert")
 
 
 def _reject_file(file_load: FileLoad, spec: SourceSpec, reason: str) -> None:
