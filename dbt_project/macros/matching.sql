@@ -8,7 +8,7 @@
 
 {# DuckDB (RE2) and Postgres both take the 'g' flag. Patterns avoid look-arounds (RE2 has none). #}
 {% macro default__regexp_replace_all(expression, pattern, replacement) -%}
-    regexp_replace({{ expression }}, '{{ pattern }}', '{{ replacement }}', 'g')
+    regexp_replace({{ expression }}, '{{ pattern | replace("'", "''") }}', '{{ replacement | replace("'", "''") }}', 'g')
 {%- endmacro %}
 
 {% macro strip_accents(expression) -%}
@@ -42,13 +42,20 @@
 {%- endmacro %}
 
 {#
-    Company name: accents folded, lower case, every run of characters other than letters and
-    digits → one space, legal-form words at the end removed (inc, incorporated, llc, ltd,
-    limited, gmbh, ag, sa, co, corp, corporation, company, plc, ...; repeatedly, so 'GmbH & Co. KG'
-    goes whole), trimmed ('ACME Widgets, Inc.' → 'acme widgets'); NULL when nothing is left.
+    Company name: accents folded, lower case, dots and apostrophes dropped (so 'B.V.' → 'bv',
+    "O'Neil" → 'oneil'), every other run of characters except letters and digits → one space,
+    legal-form words at the end removed (inc, llc, ltd, limited, gmbh, ag, sa, co, corp, plc, bv,
+    kk, pty, sarl, ...; repeatedly, so 'GmbH & Co. KG' and 'Pty Ltd' go whole), trimmed
+    ('ACME Widgets, Inc.' → 'acme widgets'); NULL when nothing is left.
 #}
 {% macro normalize_company_name(expression) -%}
-    {%- set legal_forms = 'inc|incorporated|llc|ltd|limited|gmbh|mbh|ag|sa|sas|sarl|srl|spa|bv|nv|co|corp|corporation|company|plc|pty|oy|ab|as|kg|kgaa|se|lp|llp|pte' -%}
-    {%- set words = regexp_replace_all('lower(' ~ strip_accents(expression) ~ ')', '[^a-z0-9]+', ' ') -%}
-    nullif(trim({{ regexp_replace_all(words, '( (' ~ legal_forms ~ '))+ *$', '') }}), '')
+    {%- set legal_forms = [
+        'inc', 'incorporated', 'llc', 'ltd', 'limited', 'plc', 'corp', 'corporation', 'co', 'company', 'lp', 'llp',
+        'gmbh', 'mbh', 'ag', 'kg', 'kgaa', 'ug', 'se', 'sa', 'sas', 'sarl', 'srl', 'spa', 'sl', 'slu', 'sro',
+        'bv', 'nv', 'vof', 'ab', 'as', 'asa', 'aps', 'oy', 'oyj', 'kk', 'gk', 'pty', 'pte', 'bhd', 'sdn', 'ltda', 'lda'
+    ] -%}
+    {%- set lowered = 'lower(' ~ strip_accents(expression) ~ ')' -%}
+    {%- set undotted = regexp_replace_all(lowered, "[.'’]", '') -%}
+    {%- set words = regexp_replace_all(undotted, '[^a-z0-9]+', ' ') -%}
+    nullif(trim({{ regexp_replace_all(words, '( (' ~ legal_forms | join('|') ~ '))+ *$', '') }}), '')
 {%- endmacro %}

@@ -64,16 +64,16 @@ ordered as (
 final as (
     select
         -- grain
-        grid.month,
-        grid.product_family,
-        grid.region,
+        cast(grid.month as date) as month,
+        cast(grid.product_family as {{ dbt.type_string() }}) as product_family,
+        cast(grid.region as {{ dbt.type_string() }}) as region,
 
         -- measures
         cast(coalesce(ordered.ordered_units, 0) as bigint) as ordered_units,
-        cast(coalesce(ordered.ordered_amount, 0) as {{ dbt.type_numeric() }}) as ordered_amount,
+        cast(coalesce(ordered.ordered_amount, 0) as {{ kpi_amount_type() }}) as ordered_amount,
 
         -- completeness
-        (select max(order_date) from demand_lines) >= {{ month_end('grid.month') }} as is_complete_month
+        cast((select max(order_date) from demand_lines) >= {{ month_end('grid.month') }} as boolean) as is_complete_month
     from grid
     left join ordered
         on grid.month = ordered.month
