@@ -19,8 +19,8 @@ _DDL = (
         source_file varchar not null,
         sha256 varchar,
         size_bytes bigint,
-        status varchar not null,           -- loaded | rejected_file
-        reason varchar,                    -- why a file was rejected whole
+        status varchar not null,           -- loaded | rejected_file | duplicate | in_progress | deferred | superseded
+        reason varchar,                    -- why a file was not loaded as it is
         rows_read bigint not null,
         rows_loaded bigint not null,
         rows_rejected bigint not null,
@@ -44,7 +44,19 @@ _DDL = (
 )
 
 
+# Columns added after the first release: added to existing tables in place, never removed.
+_ADDED_COLUMNS = (
+    (MANIFEST_TABLE, "rows_duplicate", "bigint default 0"),  # loaded records that repeat a record already loaded
+    (MANIFEST_TABLE, "rows_key_conflict", "bigint default 0"),  # loaded records whose key and version another file has with other values
+    (MANIFEST_TABLE, "duplicate_of", "varchar"),  # for status duplicate: the file with the same content
+    (MANIFEST_TABLE, "notes", "varchar"),  # warnings: encoding read, schema drift, kept rule warnings
+    (REJECTS_TABLE, "column_names", "varchar"),  # canonical columns that broke the spec, comma-separated
+)
+
+
 def ensure_bookkeeping(conn: duckdb.DuckDBPyConnection) -> None:
-    """Create the raw schema, the manifest and the rejects table when missing."""
+    """Create the raw schema, the manifest and the rejects table when missing; add newer columns."""
     for statement in _DDL:
         conn.execute(statement)
+    for table, column, definition in _ADDED_COLUMNS:
+        conn.execute(f"alter table {RAW_SCHEMA}.{table} add column if not exists {column} {definition}")

@@ -1,14 +1,19 @@
 """SQL fragments ingestion builds from a spec: quoting, typed casts and per-column error messages.
 
 Every name that comes from a spec or an export is quoted here, so no column or file name can
-change the statement it is placed in.
+change the statement it is placed in. Values are parsed strictly: a number that would be
+rounded, a date that does not exist or a value outside the spec's rules gives a reason, never a
+silently different value.
 """
 
 from __future__ import annotations
 
+import re
+
 from orchestration.ingest.specs import ColumnSpec, FormatSpec
 
 LINEAGE_COLUMNS = (("_export_date", "date"), ("_source_file", "varchar"), ("_loaded_at", "timestamp"))
+MAX_VALUES_IN_MESSAGE = 12
 
 
 def quote_identifier(name: str) -> str:
@@ -26,51 +31,203 @@ def stage_column(column: ColumnSpec) -> str:
     return quote_identifier(f"raw__{column.name}")
 
 
+def _list_literal(values: tuple[str, ...]) -> str:
+    return "[" + ", ".join(quote_literal(v) for v in values) + "]"
+
+
+def _value(column: ColumnSpec, fmt: FormatSpec) -> str:
+    """The raw text with the format's null markers turned into NULL."""
+    raw = stage_column(column)
+    if not fmt.null_values:
+        return raw
+    return f"(case when trim({raw}) in ({', '.join(quote_literal(v) for v in fmt.null_values)}) then null else {raw} end)"
+
+
+def _missing(column: ColumnSpec, fmt: FormatSpec) -> str:
+    value = _value(column, fmt)
+    return f"({value} is null or trim({value}) = '')"
+
+
+def _number_text(column: ColumnSpec, fmt: FormatSpec) -> str:
+    """Trimmed text of a number with the thousands separator removed (decimal separator unchanged)."""
+    text = f"nullif(trim({_value(column, fmt)}), '')"
+    if fmt.thousands_separator:
+        text = f"replace({text}, {quote_literal(fmt.thousands_separator)}, '')"
+    return text
+
+
+def _number_pattern(column: ColumnSpec, fmt: FormatSpec) -> str:
+    """Regular expression the number text must match fully for the column's type."""
+    point = re.escape(fmt.decimal_separator)
+    if column.type in ("integer", "bigint"):
+        return rf"[+-]?[0-9]+({point}0*)?"
+    if column.type.startswith("decimal"):
+        return rf"[+-]?([0-9]+({point}[0-9]*)?|{point}[0-9]+)"
+    return rf"[+-]?([0-9]+({point}[0-9]*)?|{point}[0-9]+)([eE][+-]?[0-9]+)?"
+
+
+def _decimal_scale(column: ColumnSpec) -> int | None:
+    match = re.match(r"decimal\((\d+),(\d+)\)", column.type)
+    return int(match.group(2)) if match else None
+
+
+def _formats_of(column: ColumnSpec, fmt: FormatSpec) -> tuple[str, ...]:
+    if column.formats:
+        return column.formats
+    return fmt.date_formats if column.type == "date" else fmt.timestamp_formats
+
+
 def typed_expression(column: ColumnSpec, fmt: FormatSpec) -> str:
     """Expression turning the raw text of ``column`` into its spec type, NULL when it does not parse."""
-    text = f"nullif(trim({stage_column(column)}), '')"
     kind = column.type
+    value = _value(column, fmt)
     if kind == "varchar":
-        return f"nullif({stage_column(column)}, '')"
-    if kind == "date":
-        return f"try_strptime({text}, {quote_literal(fmt.date_format)})::date"
-    if kind == "timestamp":
-        return f"try_strptime({text}, {quote_literal(fmt.timestamp_format)})::timestamp"
-    if kind in ("double",) or kind.startswith("decimal"):
-        number = text if fmt.decimal_separator == "." else f"replace({text}, {quote_literal(fmt.decimal_separator)}, '.')"
-        return f"try_cast({number} as {kind})"
-    return f"try_cast({text} as {kind})"
+        return f"nullif({value}, '')"
+    text = f"nullif(trim({value}), '')"
+    if kind == "boolean":
+        if fmt.true_values is not None:
+            return (
+                f"(case when {text} in ({', '.join(quote_literal(v) for v in fmt.true_values)}) then true "
+                f"when {text} in ({', '.join(quote_literal(v) for v in (fmt.false_values or ()))}) then false end)"
+            )
+        return f"try_cast({text} as boolean)"
+    if kind in ("date", "timestamp"):
+        formats = _formats_of(column, fmt)
+        parsed = f"try_strptime({text}, {_list_literal(formats)})"
+        if kind == "timestamp" and any("%z" in f or "%Z" in f for f in formats):
+            parsed = f"timezone('UTC', {parsed})"
+        typed = f"cast({parsed} as {kind})"
+        if fmt.native_types:  # Parquet and Excel deliver typed values, written as ISO text when staged
+            typed = f"coalesce({typed}, try_cast({text} as {kind}))"
+        return typed
+    valid, normalized = _number_valid(column, fmt), _number_normalized(column, fmt)
+    if _decimal_scale(column) is not None:
+        valid = f"({valid} and not {_too_many_decimals(column, fmt)})"
+    return f"(case when {valid} then try_cast({normalized} as {kind}) end)"
 
 
-def error_expression(column: ColumnSpec, fmt: FormatSpec) -> str:
-    """Expression giving a readable reason when the column's value breaks the spec, else NULL."""
-    where = f'column "{column.name}" (export column "{column.source}")'
-    raw = stage_column(column)
-    missing = f"{raw} is null or trim({raw}) = ''"
+def _number_normalized(column: ColumnSpec, fmt: FormatSpec) -> str:
+    number = _number_text(column, fmt)
+    return number if fmt.decimal_separator == "." else f"replace({number}, {quote_literal(fmt.decimal_separator)}, '.')"
+
+
+def _number_valid(column: ColumnSpec, fmt: FormatSpec) -> str:
+    return f"regexp_full_match({_number_text(column, fmt)}, {quote_literal(_number_pattern(column, fmt))})"
+
+
+def _too_many_decimals(column: ColumnSpec, fmt: FormatSpec) -> str:
+    """True when a decimal's text has more significant decimal places than the type keeps (it would be rounded)."""
+    fraction = f"rtrim(regexp_extract({_number_normalized(column, fmt)}, '\\.([0-9]*)$', 1), '0')"
+    return f"(length({fraction}) > {_decimal_scale(column)})"
+
+
+def _where(column: ColumnSpec) -> str:
+    return f'column "{column.name}" (export column "{column.source}")'
+
+
+def _got(column: ColumnSpec, fmt: FormatSpec) -> str:
+    return f"'''' || left({_value(column, fmt)}, 80) || ''''"
+
+
+def error_expression(column: ColumnSpec, fmt: FormatSpec, with_rules: bool | None = None) -> str:
+    """Expression giving a readable reason when the column's value breaks the spec, else NULL.
+
+    ``with_rules`` adds the range and allowed-values rules (default: when the column's
+    ``on_rule_violation`` is ``reject``).
+    """
+    if with_rules is None:
+        with_rules = column.on_rule_violation == "reject"
+    where = _where(column)
     checks = []
     if column.required:
-        checks.append(f"when {missing} then {quote_literal(where + ': required value is empty')}")
+        checks.append(f"when {_missing(column, fmt)} then {quote_literal(where + ': required value is empty')}")
     else:
-        checks.append(f"when {missing} then null")
+        checks.append(f"when {_missing(column, fmt)} then null")
+    if _decimal_scale(column) is not None:
+        checks.append(
+            f"when {_number_valid(column, fmt)} and {_too_many_decimals(column, fmt)} then "
+            f"{quote_literal(where + f': expected at most {_decimal_scale(column)} decimal places ({column.type}), got ')} || {_got(column, fmt)}"
+        )
     if column.type != "varchar":
-        expected = _expected(column, fmt)
         checks.append(
             f"when ({typed_expression(column, fmt)}) is null then "
-            f"{quote_literal(where + ': expected ' + expected + ', got ')} || '''' || left({raw}, 80) || ''''"
+            f"{quote_literal(where + ': expected ' + _expected(column, fmt) + ', got ')} || {_got(column, fmt)}"
         )
+    if with_rules:
+        checks += _rule_checks(column, fmt)
     return "case " + " ".join(checks) + " end"
 
 
+def rule_expression(column: ColumnSpec, fmt: FormatSpec) -> str | None:
+    """Expression giving the broken rule (range, allowed values) of a parsed value, else NULL; None without rules."""
+    checks = _rule_checks(column, fmt)
+    if not checks:
+        return None
+    return f"case when {_missing(column, fmt)} or ({typed_expression(column, fmt)}) is null then null " + " ".join(checks) + " end"
+
+
+def _rule_checks(column: ColumnSpec, fmt: FormatSpec) -> list[str]:
+    typed = f"({typed_expression(column, fmt)})"
+    where = _where(column)
+    checks = []
+    if column.value_range:
+        low, high = column.value_range
+        conditions = []
+        if low is not None:
+            conditions.append(f"{typed} < {_number_literal(low)}")
+        if high is not None:
+            conditions.append(f"{typed} > {_number_literal(high)}")
+        expected = _range_words("a value", low, high)
+        checks.append(
+            f"when {' or '.join(conditions)} then {quote_literal(where + ': expected ' + expected + ', got ')} || {_got(column, fmt)}"
+        )
+    if column.date_range:
+        low, high = column.date_range
+        conditions = []
+        if low is not None:
+            conditions.append(f"{typed} < {column.type} {quote_literal(low)}")
+        if high is not None:
+            conditions.append(f"{typed} > {column.type} {quote_literal(high)}")
+        expected = _range_words(f"a {column.type}", low, high)
+        checks.append(
+            f"when {' or '.join(conditions)} then {quote_literal(where + ': expected ' + expected + ', got ')} || {_got(column, fmt)}"
+        )
+    if column.allowed_values:
+        values = column.allowed_values
+        shown = ", ".join(values[:MAX_VALUES_IN_MESSAGE]) + (", ..." if len(values) > MAX_VALUES_IN_MESSAGE else "")
+        compared = typed if column.type == "varchar" else f"{typed}::varchar"
+        checks.append(
+            f"when not list_contains({_list_literal(values)}, {compared}) then "
+            f"{quote_literal(where + ': expected one of ' + shown + ', got ')} || {_got(column, fmt)}"
+        )
+    return checks
+
+
+def _number_literal(value: float) -> str:
+    return repr(int(value)) if float(value).is_integer() else repr(float(value))
+
+
+def _range_words(what: str, low: object, high: object) -> str:
+    show = lambda v: _number_literal(v) if isinstance(v, (int, float)) else str(v)  # noqa: E731
+    if low is not None and high is not None:
+        return f"{what} from {show(low)} to {show(high)}"
+    if low is not None:
+        return f"{what} of at least {show(low)}"
+    return f"{what} of at most {show(high)}"
+
+
 def _expected(column: ColumnSpec, fmt: FormatSpec) -> str:
-    if column.type == "date":
-        return f"a date in the format {fmt.date_format}"
-    if column.type == "timestamp":
-        return f"a timestamp in the format {fmt.timestamp_format}"
+    if column.type in ("date", "timestamp"):
+        formats = _formats_of(column, fmt)
+        return f"a {column.type} in the format {' or '.join(formats)}"
     if column.type == "boolean":
+        if fmt.true_values is not None:
+            return f"one of {', '.join(fmt.true_values)} (true) or {', '.join(fmt.false_values or ())} (false)"
         return "true or false"
+    thousands = f" and '{fmt.thousands_separator}' between thousands" if fmt.thousands_separator else ""
     if column.type in ("integer", "bigint"):
-        return "a whole number"
-    return f"a number with '{fmt.decimal_separator}' as decimal separator"
+        return f"a whole number{thousands}" if thousands else "a whole number"
+    return f"a number with '{fmt.decimal_separator}' as decimal separator{thousands}"
 
 
 def raw_table_ddl(schema: str, table: str, columns: tuple[ColumnSpec, ...]) -> str:
