@@ -86,27 +86,41 @@ def _sources(spec: SourceSpec, extras: list[str], staged: StagedFile, expression
 def _stage_csv(conn: duckdb.DuckDBPyConnection, spec: SourceSpec, files: list[StagedFile], extras: list[str]) -> None:
     staged, dialect = files[0], files[0].dialect
     width = max(len(staged.header), 1)
-    columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width)) + "}"
+    # One column more than the header: DuckDB silently drops a trailing empty extra field, so field
+    # counts are checked here. Missing fields are padded with NULL, and empty fields read as ''
+    # (nullstr is a byte no export holds), so a short record has a NULL and a long one a non-NULL sentinel.
+    columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width + 1)) + "}"
+    names = "[" + ", ".join(quote_literal(h or f"(unnamed column {i + 1})") for i, h in enumerate(staged.header)) + "]"
+    delimiter, quote = dialect.delimiter.replace("\t", "\\t"), dialect.quote
+    present = f"len(list_filter([{', '.join(f'r.c{i}' for i in range(width))}], lambda v: v is not null))"
+    field_count = f"""
+        case
+            when r.c{width} is not null then
+                {quote_literal(f'record: expected {width} fields as in the header, found {width + 1}; a value may contain an unquoted {delimiter!r}')}
+            when r.c{width - 1} is null then
+                {quote_literal(f'record: expected {width} fields as in the header, found ')} || {present}
+                || '; field ' || ({present} + 1) || ' (' || coalesce({names}[({present} + 1)::integer], '?') || ') and after are missing'
+                || {quote_literal(f' (the line may be cut short, or the delimiter is not {delimiter!r})')}
+        end"""
     for table in (CSV_ERRORS, CSV_SCANS):
         conn.execute(f"drop table if exists {table}")
     conn.execute(
         f"""
-        insert into _stage (_file_id, _record, {_targets(spec, extras)})
-        select f._file_id, r.ordinality - min(r.ordinality) over (partition by r.filename) + 1,
+        insert into _stage (_file_id, _record, _parse_error, {_targets(spec, extras)})
+        select f._file_id, r.ordinality - min(r.ordinality) over (partition by r.filename) + 1, {field_count},
             {_sources(spec, extras, staged, lambda column: f"r.{column}")}
         from read_csv(
             ?, auto_detect = false, header = {str(dialect.header).lower()}, columns = {columns},
             delim = {quote_literal(dialect.delimiter)}, quote = {quote_literal(dialect.quote)},
             escape = {quote_literal(dialect.escape)}, encoding = {quote_literal(dialect.duckdb_encoding)},
-            strict_mode = true, null_padding = false, max_line_size = {dialect.max_line_size},
+            strict_mode = true, null_padding = true, nullstr = {quote_literal(chr(1))}, parallel = false,
+            max_line_size = {dialect.max_line_size},
             store_rejects = true, rejects_table = '{CSV_ERRORS}', rejects_scan = '{CSV_SCANS}', filename = true
         ) with ordinality as r
         join _files f on f._staged = r.filename
         """,
         [[str(f.path) for f in files]],
     )
-    names = "[" + ", ".join(quote_literal(h or f"(unnamed column {i + 1})") for i, h in enumerate(staged.header)) + "]"
-    delimiter, quote = dialect.delimiter.replace("\t", "\\t"), dialect.quote
     conn.execute(
         f"""
         insert into _stage (_file_id, _reader_row, _raw, _parse_error)
@@ -130,7 +144,7 @@ def _stage_csv(conn: duckdb.DuckDBPyConnection, spec: SourceSpec, files: list[St
             end
         from (
             select f._file_id, e.line, any_value(e.csv_line) as csv_line, list(distinct e.error_type::varchar) as types,
-                min(e.column_idx) as first_column, any_value(e.error_message) as message,
+                min(try_cast(regexp_extract(e.column_name, '^c([0-9]+)$', 1) as integer)) as first_column, any_value(e.error_message) as message,
                 max(try_cast(regexp_extract(e.error_message, 'Found: ([0-9]+)', 1) as integer)) as most_found,
                 min(try_cast(regexp_extract(e.error_message, 'Found: ([0-9]+)', 1) as integer)) as least_found
             from {CSV_ERRORS} e

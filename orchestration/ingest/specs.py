@@ -274,8 +274,13 @@ def _parse_format(raw: Any, path: Path) -> FormatSpec:
     for key in ("true_values", "false_values", "null_values"):
         if key in values:
             items = values[key]
-            if not isinstance(items, list) or not all(isinstance(v, (str, int, bool)) for v in items):
+            if not isinstance(items, list) or not all(isinstance(v, (str, int, float)) for v in items):
                 raise SpecError(f"{path}: format.{key} must be a list of texts, got {items!r}")
+            if any(isinstance(v, bool) for v in items):
+                raise SpecError(
+                    f"{path}: format.{key} holds a YAML boolean; quote the texts (YAML reads unquoted yes, no, on, off, "
+                    f"true and false as booleans), e.g. [\"Yes\", \"X\"]"
+                )
             values[key] = tuple(_text(v) for v in items)
     if ("true_values" in values) != ("false_values" in values):
         raise SpecError(f"{path}: format.true_values and format.false_values go together")
@@ -395,6 +400,8 @@ def _allowed_values(raw: Any, where: str) -> tuple[str, ...] | None:
         return None
     if not isinstance(raw, list) or not raw:
         raise SpecError(f"{where}: values must be a non-empty list, got {raw!r}")
+    if any(isinstance(v, bool) for v in raw):
+        raise SpecError(f"{where}: values holds a YAML boolean; quote the texts (YAML reads unquoted yes, no, on, off as booleans)")
     return tuple(_text(v) for v in raw)
 
 

@@ -45,6 +45,8 @@ def _value(column: ColumnSpec, fmt: FormatSpec) -> str:
 
 def _missing(column: ColumnSpec, fmt: FormatSpec) -> str:
     value = _value(column, fmt)
+    if column.type == "boolean" and "" in (fmt.true_values or ()) + (fmt.false_values or ()):
+        return "false"  # an empty flag is a value here (e.g. SAP's 'X' or '')
     return f"({value} is null or trim({value}) = '')"
 
 
@@ -86,9 +88,10 @@ def typed_expression(column: ColumnSpec, fmt: FormatSpec) -> str:
     text = f"nullif(trim({value}), '')"
     if kind == "boolean":
         if fmt.true_values is not None:
+            flag = f"coalesce(trim({value}), '')"
             return (
-                f"(case when {text} in ({', '.join(quote_literal(v) for v in fmt.true_values)}) then true "
-                f"when {text} in ({', '.join(quote_literal(v) for v in (fmt.false_values or ()))}) then false end)"
+                f"(case when {flag} in ({', '.join(quote_literal(v) for v in fmt.true_values)}) then true "
+                f"when {flag} in ({', '.join(quote_literal(v) for v in (fmt.false_values or ()))}) then false end)"
             )
         return f"try_cast({text} as boolean)"
     if kind in ("date", "timestamp"):
@@ -222,7 +225,8 @@ def _expected(column: ColumnSpec, fmt: FormatSpec) -> str:
         return f"a {column.type} in the format {' or '.join(formats)}"
     if column.type == "boolean":
         if fmt.true_values is not None:
-            return f"one of {', '.join(fmt.true_values)} (true) or {', '.join(fmt.false_values or ())} (false)"
+            shown = lambda values: ", ".join(f"'{v}'" for v in values)  # noqa: E731
+            return f"{shown(fmt.true_values)} (true) or {shown(fmt.false_values or ())} (false)"
         return "true or false"
     thousands = f" and '{fmt.thousands_separator}' between thousands" if fmt.thousands_separator else ""
     if column.type in ("integer", "bigint"):

@@ -1,0 +1,428 @@
+"""The bad-input corpus: malformed or hostile export files and exactly what ingestion does with each.
+
+Every case builds its file here, so the expected counts, lines and reasons follow from the text
+of the test. Cases use a small purpose-built orders spec (tests/ingest/conftest.py).
+"""
+
+from __future__ import annotations
+
+import codecs
+import os
+import time
+from datetime import date, datetime
+from decimal import Decimal
+
+import pytest
+
+from orchestration.ingest.specs import SpecError
+from tests.ingest.helpers import DAY, DAY_KEY, HEADER, counts, csv_text, drop, load, order, rejects, rows
+
+pytestmark = pytest.mark.bad_input
+
+Q = '"'
+
+
+# --- encodings ------------------------------------------------------------------------------
+
+
+def test_latin1_file_with_a_latin1_spec_keeps_accents(conn, landing, make_spec) -> None:
+    spec = make_spec(replace={"encoding: utf-8": "encoding: latin-1"})
+    drop(landing, spec, csv_text(order("A1", "Café Müller"), order("A2", "Señor")), encoding="latin-1")
+    result = load(conn, spec, landing)
+    assert counts(result) == [("loaded", 2, 2, 0)]
+    assert rows(conn, spec, "customer") == [("Café Müller",), ("Señor",)]
+
+
+def test_latin1_file_under_a_utf8_spec_rejects_the_records_it_cannot_decode(conn, landing, make_spec) -> None:
+    spec = make_spec()
+    drop(landing, spec, csv_text(order("A1", "Acme"), order("A2", "Café"), order("A3", "Bolt")), encoding="latin-1")
+    result = load(conn, spec, landing)
+    assert counts(result) == [("loaded", 3, 2, 1)]
+    assert rejects(conn) == [
+        (2, 3, "record: not valid utf-8 text; set format.encoding in the spec to the encoding the file is written in (e.g. latin-1 or cp1252)")
+    ]
+    assert rows(conn, spec) == [("A1",), ("A3",)]
+
+
+def test_cp1252_file_is_transcoded_so_the_euro_sign_survives(conn, landing, make_spec) -> None:
+    spec = make_spec(replace={"encoding: utf-8": "encoding: cp1252"})
+    drop(landing, spec, csv_text(order("A1", "Prix €5 – Müller")), encoding="cp1252")
+    assert counts(load(conn, spec, landing)) == [("loaded", 1, 1, 0)]
+    assert rows(conn, spec, "customer") == [("Prix €5 – Müller",)]
+
+
+def test_utf8_with_bom_matches_the_first_header_and_loads(conn, landing, make_spec) -> None:
+    spec = make_spec()
+    drop(landing, spec, codecs.BOM_UTF8 + csv_text(order("A1", "Zoë")).encode())
+    result = load(conn, spec, landing)
+    assert counts(result) == [("loaded", 1, 1, 0)]
+    assert rows(conn, spec, "order_id, customer") == [("A1", "Zoë")]
+    assert result.files[0].notes == []
+
+
+def test_utf16_le_with_bom_is_read_as_utf16_despite_the_spec(conn, landing, make_spec) -> None:
+    spec = make_spec()
+    drop(landing, spec, csv_text(order("A1", "Ærø"), order("A2", "日本")).encode("utf-16"))  # BOM + little endian
+    result = load(conn, spec, landing)
+    assert counts(result) == [("loaded", 2, 2, 0)]
+    assert rows(conn, spec, "customer") == [("Ærø",), ("日本",)]
+    assert result.files[0].notes == ["read as UTF-16 (the file starts with a UTF-16 byte-order mark; the spec says utf-8)"]
+
+
+def test_utf16_big_endian_is_transcoded(conn, landing, make_spec) -> None:
+    spec = make_spec(replace={"encoding: utf-8": "encoding: utf-16"})
+    drop(landing, spec, codecs.BOM_UTF16_BE + csv_text(order("A1", "Ærø")).encode("utf-16-be"))
+    assert counts(load(conn, spec, landing)) == [("loaded", 1, 1, 0)]
+    assert rows(conn, spec, "customer") == [("Ærø",)]
+
+
+def test_utf8_file_under_a_latin1_spec_is_not_garbled(conn, landing, make_spec) -> None:
+    spec = make_spec(replace={"encoding: utf-8": "encoding: latin-1"})
+    drop(landing, spec, csv_text(order("A1", "Café")))
+    result = load(conn, spec, landing)
+    assert rows(conn, spec, "customer") == [("Café",)]
+    assert result.files[0].notes == [
+        "read as UTF-8: the file is valid UTF-8 with non-ASCII characters, which latin-1 would have garbled"
+    ]
+
+
+def test_bytes_invalid_in_the_declared_encoding_reject_the_file_with_the_line(conn, landing, quarantine, make_spec) -> None:
+    spec = make_spec(replace={"encoding: utf-8": "encoding: cp1252"})
+    drop(landing, spec, csv_text(order("A1"), order("A2")).encode() + b"A3,\x81bad,1,1,2024-01-01,2024-01-01 00:00:00,\n")
+    result = load(conn, spec, landing, quarantine=quarantine)
+    assert counts(result) == [("rejected_file", 3, 0, 3)]
+    assert result.files[0].reason.endswith(
+        "line 4: byte(s) 81 are not valid cp1252 (character maps to <undefined>); set format.encoding in the spec to the encoding the file is written in"
+    )
+    assert (quarantine / "shop" / "orders" / DAY_KEY / "orders.csv").exists()
+
+
+# --- delimiters, quoting, numbers -------------------------------------------------------------
+
+
+def test_wrong_delimiter_rejects_the_file_with_a_hint(conn, landing, quarantine, make_spec) -> None:
+    spec = make_spec()
+    text = csv_text(order("A1").replace(",", ";"), header=HEADER.replace(",", ";"))
+    drop(landing, spec, text)
+    result = load(conn, spec, landing, quarantine=quarantine)
+    assert counts(result) == [("rejected_file", 1, 0, 1)]
+    reason = (quarantine / "shop" / "orders" / DAY_KEY / "orders.csv.reason.txt").read_text()
+    assert 'required column(s) missing from the header: "OrderId" (for order_id), "Customer" (for customer)' in reason
+    assert reason.rstrip().endswith("the header line has no ',' but has ';': is format.delimiter right?")
+    assert not (landing / "shop" / "orders" / DAY_KEY / "orders.csv").exists()
+
+
+def test_semicolons_with_decimal_commas_and_thousands_points(conn, landing, make_spec) -> None:
+    spec = make_spec(replace={'delimiter: ","': 'delimiter: ";", decimal_separator: ",", thousands_separator: "."'})
+    text = "\n".join([HEADER.replace(",", ";"), "A1;Acme;1.200;1.234,50;2024-02-28;2024-02-28 10:00:00;x", "A2;Bolt;2;0,5;2024-02-28;2024-02-28 10:00:00;"]) + "\n"
+    drop(landing, spec, text)
+    assert counts(load(conn, spec, landing)) == [("loaded", 2, 2, 0)]
+    assert rows(conn, spec, "order_id, quantity, amount") == [("A1", 1200, Decimal("1234.50")), ("A2", 2, Decimal("0.50"))]
+
+
+def test_decimal_comma_under_a_decimal_point_spec_is_rejected_not_misread(conn, landing, make_spec) -> None:
+    spec = make_spec()
+    drop(landing, spec, csv_text(order("A1", amount=f"{Q}12,50{Q}"), order("A2", amount="12.50")))
+    assert counts(load(conn, spec, landing)) == [("loaded", 2, 1, 1)]
+    assert rejects(conn) == [(1, 2, "column \"amount\" (export column \"Amount\"): expected a number with '.' as decimal separator, got '12,50'")]
+
+
+def test_a_point_under_a_decimal_comma_spec_without_thousands_separator_is_ambiguous(conn, landing, make_spec) -> None:
+    spec = make_spec(replace={'delimiter: ","': 'delimiter: ";", decimal_separator: ","'})
+    drop(landing, spec, "\n".join([HEADER.replace(",", ";"), "A1;Acme;1;1.234;2024-02-28;2024-02-28 10:00:00;"]) + "\n")
+    assert counts(load(conn, spec, landing)) == [("loaded", 1, 0, 1)]
+    assert rejects(conn) == [(1, 2, "column \"amount\" (export column \"Amount\"): expected a number with ',' as decimal separator, got '1.234'")]
+
+
+def test_more_decimal_places_than_the_type_keeps_is_rejected_not_rounded(conn, landing, make_spec) -> None:
+    spec = make_spec()
+    drop(landing, spec, csv_text(order("A1", amount="10.005"), order("A2", amount="10.500")))
+    assert counts(load(conn, spec, landing)) == [("loaded", 2, 1, 1)]
+    assert rejects(conn) == [(1, 2, "column \"amount\" (export column \"Amount\"): expected at most 2 decimal places (decimal(12,2)), got '10.005'")]
+    assert rows(conn, spec, "amount") == [(Decimal("10.50"),)]
+
+
+def test_quoted_newlines_stay_in_the_value_and_lines_stay_right(conn, landing, make_spec) -> None:
+    spec = make_spec()
+    note = f'{Q}first line\nsecond, with comma\nthird {Q}{Q}quoted{Q}{Q}{Q}'
+    drop(landing, spec, csv_text(order("A1", note=note), order("A2", qty="many")))
+    assert counts(load(conn, spec, landing)) == [("loaded", 2, 1, 1)]
+    assert rows(conn, spec, "note") == [('first line\nsecond, with comma\nthird "quoted"',)]
+    assert rejects(conn) == [(2, 5, "column \"quantity\" (export column \"Qty\"): expected a whole number, got 'many'")]
+
+
+def test_crlf_line_endings(conn, landing, make_spec) -> None:
+    spec = make_spec()
+    drop(landing, spec, csv_text(order("A1"), order("A2", qty="x"), newline="\r\n"))
+    assert counts(load(conn, spec, landing)) == [("loaded", 2, 1, 1)]
+    assert rejects(conn) == [(2, 3, "column \"quantity\" (export column \"Qty\"): expected a whole number, got 'x'")]
+
+
+def test_mixed_line_endings_reject_the_file_with_the_readers_reason(conn, landing, make_spec) -> None:
+    spec = make_spec()
+    drop(landing, spec, HEADER + "\r\n" + order("A1", note="n1") + "\r\n" + order("A2", note="n2") + "\n" + order("A3", note="n3") + "\r\n")
+    result = load(conn, spec, landing)
+    assert counts(result) == [("rejected_file", 3, 0, 3)]
+    assert "the csv reader cannot read the file: Invalid Input Error: " in result.files[0].reason
+
+
+# --- missing, extra and renamed columns -------------------------------------------------------
+
+
+def test_missing_required_column_quarantines_the_file(conn, landing, quarantine, make_spec) -> None:
+    spec = make_spec()
+    drop(landing, spec, csv_text("A1,3,19.90,2024-02-28,2024-02-28 10:00:00,", header="OrderId,Qty,Amount,OrderDate,ChangedAt,Note"))
+    result = load(conn, spec, landing, quarantine=quarantine)
+    assert counts(result) == [("rejected_file", 1, 0, 1)]
+    moved = quarantine / "shop" / "orders" / DAY_KEY / "orders.csv"
+    assert moved.read_text().startswith("OrderId,Qty")
+    assert moved.with_name("orders.csv.reason.txt").read_text() == (
+        f"{landing}/shop/orders/{DAY_KEY}/orders.csv: required column(s) missing from the header: \"Customer\" (for customer)\n"
+    )
+
+
+def test_extra_column_is_ignored_and_noted_by_default(conn, landing, make_spec) -> None:
+    spec = make_spec()
+    drop(landing, spec, csv_text(order("A1") + ",EUR", header=HEADER + ",Currency"))
+    result = load(conn, spec, landing)
+    assert counts(result) == [("loaded", 1, 1, 0)]
+    assert result.files[0].notes == ['1 column(s) not in the spec, not loaded: "Currency"']
+
+
+def test_extra_column_is_added_to_the_table_with_policy_add(conn, landing, make_spec) -> None:
+    spec = make_spec(extra="on_schema_drift: add\n")
+    drop(landing, spec, csv_text(order("A1") + ",EUR", header=HEADER + ",Currency Code"), name="a.csv")
+    drop(landing, spec, csv_text(order("A2")), name="b.csv")
+    result = load(conn, spec, landing)
+    assert counts(result) == [("loaded", 1, 1, 0), ("loaded", 1, 1, 0)]
+    assert rows(conn, spec, "order_id, currency_code") == [("A1", "EUR"), ("A2", None)]
+    assert result.files[0].notes == ['column(s) added to the table (on_schema_drift: add): "Currency Code" as currency_code']
+
+
+def test_extra_column_rejects_the_file_with_policy_fail(conn, landing, make_spec) -> None:
+    spec = make_spec(extra="on_schema_drift: fail\n")
+    drop(landing, spec, csv_text(order("A1") + ",EUR", header=HEADER + ",Currency"))
+    result = load(conn, spec, landing)
+    assert counts(result) == [("rejected_file", 1, 0, 1)]
+    assert result.files[0].reason.endswith('the columns differ from the spec (on_schema_drift: fail); not in the spec: "Currency"')
+
+
+def test_renamed_column_is_found_through_its_alias(conn, landing, make_spec) -> None:
+    spec = make_spec(replace={"source: Qty, type": "source: Qty, aliases: [Quantity, Units], type"})
+    drop(landing, spec, csv_text(order("A1", qty="7"), header=HEADER.replace("Qty", "Units")))
+    assert counts(load(conn, spec, landing)) == [("loaded", 1, 1, 0)]
+    assert rows(conn, spec, "quantity") == [(7,)]
+
+
+def test_renamed_optional_column_without_alias_loads_empty_and_says_so(conn, landing, make_spec) -> None:
+    spec = make_spec()
+    drop(landing, spec, csv_text(order("A1", note="hello"), header=HEADER.replace("Note", "Comment")))
+    result = load(conn, spec, landing)
+    assert rows(conn, spec, "order_id, note") == [("A1", None)]
+    assert result.files[0].notes == [
+        'optional column(s) missing, loaded as empty: "Note" (for note)',
+        '1 column(s) not in the spec, not loaded: "Comment"',
+    ]
+
+
+def test_header_in_other_case_and_spacing_matches_with_a_note(conn, landing, make_spec) -> None:
+    spec = make_spec()
+    drop(landing, spec, csv_text(order("A1"), header=HEADER.replace("OrderId", " orderid ").replace("ChangedAt", "CHANGEDAT")))
+    result = load(conn, spec, landing)
+    assert counts(result) == [("loaded", 1, 1, 0)]
+    assert result.files[0].notes == ['matched header(s) ignoring case and spaces: "orderid" for "OrderId", "CHANGEDAT" for "ChangedAt"']
+
+
+def test_a_column_named_twice_in_the_header_rejects_the_file(conn, landing, make_spec) -> None:
+    spec = make_spec()
+    drop(landing, spec, csv_text(order("A1") + ",4", header=HEADER + ",Qty"))
+    result = load(conn, spec, landing)
+    assert counts(result) == [("rejected_file", 1, 0, 1)]
+    assert result.files[0].reason.endswith('export column "Qty" (for quantity) appears more than once in the header (fields 3 and 8)')
+
+
+# --- wrong values -----------------------------------------------------------------------------
+
+
+def test_wrong_types_name_column_expectation_and_value(conn, landing, make_spec) -> None:
+    spec = make_spec()
+    drop(landing, spec, csv_text(order("A1", qty="abc"), order("A2", amount="yes"), order("A3", changed="28/02/2024 10:00"), order("A4", customer="")))
+    assert counts(load(conn, spec, landing)) == [("loaded", 4, 0, 4)]
+    assert rejects(conn) == [
+        (1, 2, "column \"quantity\" (export column \"Qty\"): expected a whole number, got 'abc'"),
+        (2, 3, "column \"amount\" (export column \"Amount\"): expected a number with '.' as decimal separator, got 'yes'"),
+        (3, 4, "column \"changed_at\" (export column \"ChangedAt\"): expected a timestamp in the format %Y-%m-%d %H:%M:%S, got '28/02/2024 10:00'"),
+        (4, 5, "column \"customer\" (export column \"Customer\"): required value is empty"),
+    ]
+    assert conn.execute("select column_names from raw._rejected_rows order by record_number").fetchall() == [
+        ("quantity",), ("amount",), ("changed_at",), ("customer",)
+    ]
+
+
+def test_several_broken_columns_are_all_named(conn, landing, make_spec) -> None:
+    spec = make_spec()
+    drop(landing, spec, csv_text(order("A1", qty="-1", day="2024-02-30")))
+    load(conn, spec, landing)
+    assert rejects(conn) == [(1, 2, (
+        "column \"quantity\" (export column \"Qty\"): expected a value from 1 to 10000, got '-1'; "
+        "column \"order_date\" (export column \"OrderDate\"): expected a date in the format %Y-%m-%d, got '2024-02-30'"
+    ))]
+    assert conn.execute("select column_names from raw._rejected_rows").fetchone() == ("quantity, order_date",)
+
+
+def test_impossible_dates_are_rejected_and_a_leap_day_is_not(conn, landing, make_spec) -> None:
+    spec = make_spec()
+    drop(landing, spec, csv_text(order("A1", day="2024-02-29"), order("A2", day="2023-02-29"), order("A3", day="2024-04-31"), order("A4", changed="2024-02-28 24:30:00")))
+    assert counts(load(conn, spec, landing)) == [("loaded", 4, 1, 3)]
+    assert [r[2].rsplit(", got ", 1)[1] for r in rejects(conn)] == ["'2023-02-29'", "'2024-04-31'", "'2024-02-28 24:30:00'"]
+    assert rows(conn, spec, "order_date") == [(date(2024, 2, 29),)]
+
+
+def test_dates_outside_the_spec_range_are_rejected(conn, landing, make_spec) -> None:
+    spec = make_spec()
+    drop(landing, spec, csv_text(order("A1", day="1899-12-31"), order("A2", day="2999-01-01"), order("A3", day="2000-01-01")))
+    assert counts(load(conn, spec, landing)) == [("loaded", 3, 1, 2)]
+    assert [r[2] for r in rejects(conn)] == [
+        "column \"order_date\" (export column \"OrderDate\"): expected a date from 2000-01-01 to 2100-12-31, got '1899-12-31'",
+        "column \"order_date\" (export column \"OrderDate\"): expected a date from 2000-01-01 to 2100-12-31, got '2999-01-01'",
+    ]
+
+
+def test_negative_absurd_and_fractional_quantities_are_rejected(conn, landing, make_spec) -> None:
+    spec = make_spec()
+    drop(landing, spec, csv_text(
+        order("A1", qty="-5"), order("A2", qty="99999999"), order("A3", qty="2.5"), order("A4", qty="99999999999"),
+        order("A5", qty="10000"), order("A6", amount="-0.01"), order("A7", qty="2.0"),
+    ))
+    assert counts(load(conn, spec, landing)) == [("loaded", 7, 2, 5)]
+    assert [r[2] for r in rejects(conn)] == [
+        "column \"quantity\" (export column \"Qty\"): expected a value from 1 to 10000, got '-5'",
+        "column \"quantity\" (export column \"Qty\"): expected a value from 1 to 10000, got '99999999'",
+        "column \"quantity\" (export column \"Qty\"): expected a whole number, got '2.5'",
+        "column \"quantity\" (export column \"Qty\"): expected a whole number, got '99999999999'",
+        "column \"amount\" (export column \"Amount\"): expected a value of at least 0, got '-0.01'",
+    ]
+    assert rows(conn, spec, "order_id, quantity") == [("A5", 10000), ("A7", 2)]
+
+
+def test_not_a_number_and_infinity_are_not_numbers(conn, landing, make_spec) -> None:
+    spec = make_spec(replace={'type: "decimal(12,2)"': "type: double"})
+    drop(landing, spec, csv_text(order("A1", amount="NaN"), order("A2", amount="inf"), order("A3", amount="1e3")))
+    assert counts(load(conn, spec, landing)) == [("loaded", 3, 1, 2)]
+    assert rows(conn, spec, "amount") == [(1000.0,)]
+
+
+def test_rules_can_warn_instead_of_reject(conn, landing, make_spec) -> None:
+    spec = make_spec(extra="on_rule_violation: warn\n")
+    drop(landing, spec, csv_text(order("A1", qty="-5"), order("A2", qty="x")))
+    result = load(conn, spec, landing)
+    assert counts(result) == [("loaded", 2, 1, 1)]
+    assert rows(conn, spec, "order_id, quantity") == [("A1", -5)]
+    assert result.files[0].notes == [
+        "1 record(s) break a rule and were kept (on_rule_violation: warn), e.g. "
+        "column \"quantity\" (export column \"Qty\"): expected a value from 1 to 10000, got '-5'"
+    ]
+
+
+def test_null_markers_and_yes_no_booleans_by_configuration(conn, landing, make_spec) -> None:
+    spec = make_spec(
+        replace={'timestamp_format: "%Y-%m-%d %H:%M:%S"}': 'timestamp_format: "%Y-%m-%d %H:%M:%S", null_values: ["NULL", "N/A"], true_values: ["X", "Yes"], false_values: ["", "No"]}',
+                 "{name: note, source: Note, type: varchar}": "{name: note, source: Note, type: varchar}\n  - {name: rush, source: Rush, type: boolean}"},
+    )
+    drop(landing, spec, csv_text(
+        order("A1", amount="NULL", note="N/A") + ",X", order("A2") + ",No", order("A3") + ",", order("A4") + ",maybe", header=HEADER + ",Rush"
+    ))
+    assert counts(load(conn, spec, landing)) == [("loaded", 4, 3, 1)]
+    assert rows(conn, spec, "order_id, amount, note, rush") == [
+        ("A1", None, None, True), ("A2", Decimal("19.90"), None, False), ("A3", Decimal("19.90"), None, False)
+    ]
+    assert rejects(conn) == [(4, 5, "column \"rush\" (export column \"Rush\"): expected 'X', 'Yes' (true) or '', 'No' (false), got 'maybe'")]
+
+
+# --- record structure ---------------------------------------------------------------------------
+
+
+def test_truncated_last_line_inside_a_quote(conn, landing, make_spec) -> None:
+    spec = make_spec()
+    drop(landing, spec, csv_text(order("A1"), order("A2")) + 'A3,Acme,1,2.00,2024-02-28,2024-02-28 10:00:00,"an unfinished no')
+    assert counts(load(conn, spec, landing)) == [("loaded", 3, 2, 1)]
+    assert rejects(conn) == [(3, 4, (
+        "record: expected 7 fields as in the header, found 6; field 7 (Note) and after are missing "
+        "(the line may be cut short, or the delimiter is not ',')"
+    ))]
+    assert conn.execute("select raw_record from raw._rejected_rows").fetchone() == ('A3,Acme,1,2.00,2024-02-28,2024-02-28 10:00:00,"an unfinished no',)
+
+
+def test_truncated_last_line_with_missing_fields(conn, landing, make_spec) -> None:
+    spec = make_spec()
+    drop(landing, spec, csv_text(order("A1")) + "A2,Acme,3")
+    assert counts(load(conn, spec, landing)) == [("loaded", 2, 1, 1)]
+    assert rejects(conn) == [(2, 3, (
+        "record: expected 7 fields as in the header, found 3; field 4 (Amount) and after are missing "
+        "(the line may be cut short, or the delimiter is not ',')"
+    ))]
+
+
+def test_unquoted_delimiter_in_a_value_is_a_record_with_too_many_fields(conn, landing, make_spec) -> None:
+    spec = make_spec()
+    note = f'{Q}ok{Q}'
+    drop(landing, spec, csv_text(order("A1", customer="Acme, Inc."), order("A2", note=note), order("A3")))
+    assert counts(load(conn, spec, landing)) == [("loaded", 3, 2, 1)]
+    assert rejects(conn) == [(1, 2, "record: expected 7 fields as in the header, found 8; a value may contain an unquoted ','")]
+
+
+def test_very_wide_row(conn, landing, make_spec) -> None:
+    spec = make_spec()
+    drop(landing, spec, csv_text(order("A1"), order("A2") + ",x" * 5000, order("A3")))
+    assert counts(load(conn, spec, landing)) == [("loaded", 3, 2, 1)]
+    assert rejects(conn) == [(2, 3, "record: expected 7 fields as in the header, found 5007; a value may contain an unquoted ','")]
+
+
+def test_very_long_line_over_the_limit_and_under_a_raised_one(conn, landing, make_spec) -> None:
+    long_note = "x" * 3_000_000
+    spec = make_spec()
+    drop(landing, spec, csv_text(order("A1"), order("A2", note=long_note), order("A3")))
+    assert counts(load(conn, spec, landing)) == [("loaded", 3, 2, 1)]
+    assert rejects(conn) == [(2, 3, "record: longer than format.max_line_size (2097152 bytes); raise it in the spec if such records are expected")]
+    raised = make_spec(replace={"encoding: utf-8,": "encoding: utf-8, max_line_size: 8000000,"})
+    assert counts(load(conn, raised, landing)) == [("loaded", 3, 3, 0)]
+    assert conn.execute("select length(note) from raw.shop__orders where order_id = 'A2'").fetchone() == (3_000_000,)
+
+
+def test_blank_lines_are_not_records_but_a_line_of_spaces_is_rejected(conn, landing, make_spec) -> None:
+    spec = make_spec()
+    drop(landing, spec, HEADER + "\n\n" + order("A1") + "\n\n   \n" + order("A2", qty="x") + "\n\n")
+    assert counts(load(conn, spec, landing)) == [("loaded", 3, 1, 2)]
+    assert rejects(conn) == [
+        (2, 5, "record: expected 7 fields as in the header, found 1; field 2 (Customer) and after are missing (the line may be cut short, or the delimiter is not ',')"),
+        (3, 6, "column \"quantity\" (export column \"Qty\"): expected a whole number, got 'x'"),
+    ]
+
+
+def test_empty_file(conn, landing, make_spec) -> None:
+    spec = make_spec()
+    drop(landing, spec, "")
+    result = load(conn, spec, landing)
+    assert counts(result) == [("loaded", 0, 0, 0)]
+    assert result.files[0].notes == ["empty file (0 bytes)"]
+
+
+def test_header_only_file(conn, landing, make_spec) -> None:
+    spec = make_spec()
+    drop(landing, spec, HEADER + "\n")
+    result = load(conn, spec, landing)
+    assert counts(result) == [("loaded", 0, 0, 0)]
+    assert result.files[0].notes == ["no records (header only)"]
+
+
+def test_reject_file_policy_quarantines_a_file_with_one_bad_record(conn, landing, quarantine, make_spec) -> None:
+    spec = make_spec(replace={"on_bad_row: reject_row": "on_bad_row: reject_file"})
+    drop(landing, spec, csv_text(order("A1"), order("A2"), order("A3", qty="0")))
+    result = load(conn, spec, landing, quarantine=quarantine)
+    assert counts(result) == [("rejected_file", 3, 0, 3)]
+    assert result.files[0].reason.endswith(
+        "1 record(s) break the spec (on_bad_row: reject_file); the first, record 3 (line 4): "
+        "column \"quantity\" (export column \"Qty\"): expected a value from 1 to 10000, got '0'"
+    )
+    assert rows(conn, spec) == [] and rejects(conn) == []
+    assert (quarantine / "shop" / "orders" / DAY_KEY / "orders.csv.reason.txt").exists()
