@@ -426,3 +426,353 @@ def test_reject_file_policy_quarantines_a_file_with_one_bad_record(conn, landing
     )
     assert rows(conn, spec) == [] and rejects(conn) == []
     assert (quarantine / "shop" / "orders" / DAY_KEY / "orders.csv.reason.txt").exists()
+
+
+# --- duplicates and key conflicts ---------------------------------------------------------------
+
+
+def test_exact_duplicate_record_within_a_file_is_kept_and_counted(conn, landing, make_spec) -> None:
+    spec = make_spec()
+    drop(landing, spec, csv_text(order("A1"), order("A2"), order("A1")))
+    result = load(conn, spec, landing)
+    assert counts(result) == [("loaded", 3, 3, 0)]
+    assert (result.files[0].rows_duplicate, result.files[0].rows_key_conflict) == (1, 0)
+    assert conn.execute("select rows_duplicate from raw._load_manifest").fetchone() == (1,)
+
+
+def test_conflicting_records_for_one_key_and_version_within_a_file_are_rejected(conn, landing, make_spec) -> None:
+    spec = make_spec()
+    drop(landing, spec, csv_text(order("A1", qty="3"), order("A2"), order("A1", qty="4")))
+    assert counts(load(conn, spec, landing)) == [("loaded", 3, 1, 2)]
+    reason = "primary key (order_id) = ('A1'): 2 different records in this file with the same changed_at (2024-02-28 10:00:00)"
+    assert rejects(conn) == [(1, 2, reason), (3, 4, reason)]
+    assert conn.execute("select distinct column_names from raw._rejected_rows").fetchall() == [("order_id",)]
+
+
+def test_versions_of_a_key_within_a_file_are_all_loaded(conn, landing, make_spec) -> None:
+    spec = make_spec()
+    drop(landing, spec, csv_text(order("A1", qty="3"), order("A1", qty="4", changed="2024-02-28 11:00:00")))
+    result = load(conn, spec, landing)
+    assert counts(result) == [("loaded", 2, 2, 0)]
+    assert (result.files[0].rows_duplicate, result.files[0].rows_key_conflict) == (0, 0)
+
+
+def test_conflicting_records_are_kept_and_counted_with_policy_keep(conn, landing, make_spec) -> None:
+    spec = make_spec(extra="on_key_conflict: keep\n")
+    drop(landing, spec, csv_text(order("A1", qty="3"), order("A1", qty="4")))
+    result = load(conn, spec, landing)
+    assert counts(result) == [("loaded", 2, 2, 0)]
+    assert result.files[0].rows_key_conflict == 2
+
+
+def test_duplicate_and_conflicting_keys_across_files_and_days(conn, landing, make_spec) -> None:
+    spec = make_spec()
+    drop(landing, spec, csv_text(order("A1"), order("B1", qty="5")), day="2024-03-01")
+    assert counts(load(conn, spec, landing, date(2024, 3, 1))) == [("loaded", 2, 2, 0)]
+    # the next day repeats A1 unchanged, and B1 with other values but the same changed_at
+    drop(landing, spec, csv_text(order("A1"), order("B1", qty="6"), order("C1")), day="2024-03-02")
+    result = load(conn, spec, landing, date(2024, 3, 2))
+    assert counts(result) == [("loaded", 3, 3, 0)]
+    assert (result.files[0].rows_duplicate, result.files[0].rows_key_conflict) == (1, 1)
+    assert result.files[0].notes == [
+        "1 record(s) repeat a record already loaded (kept; staging keeps one version)",
+        "1 record(s) share key and changed_at with different values in another file (kept; the later export wins in staging)",
+    ]
+    assert rows(conn, spec, "order_id, quantity, _export_date") == [
+        ("A1", 3, date(2024, 3, 1)), ("A1", 3, date(2024, 3, 2)), ("B1", 5, date(2024, 3, 1)), ("B1", 6, date(2024, 3, 2)),
+        ("C1", 3, date(2024, 3, 2)),
+    ]
+
+
+# --- replay: content hashes -----------------------------------------------------------------------
+
+
+def test_the_same_file_delivered_again_under_another_name_is_a_no_op(conn, landing, make_spec) -> None:
+    spec = make_spec()
+    first = drop(landing, spec, csv_text(order("A1"), order("A2")), name="orders.csv", day="2024-03-01")
+    load(conn, spec, landing, date(2024, 3, 1))
+    drop(landing, spec, first.read_bytes(), name="orders (1).csv", day="2024-03-02")
+    result = load(conn, spec, landing, date(2024, 3, 2))
+    assert counts(result) == [("duplicate", 0, 0, 0)]
+    assert result.files[0].duplicate_of == str(first)
+    assert result.files[0].reason.endswith(f"as {first}, loaded for export day 2024-03-01; not loaded again")
+    assert rows(conn, spec, "order_id, _export_date") == [("A1", date(2024, 3, 1)), ("A2", date(2024, 3, 1))]
+    # loading both days again changes nothing
+    again = load(conn, spec, landing, date(2024, 3, 1), date(2024, 3, 2))
+    assert counts(again) == [("loaded", 2, 2, 0), ("duplicate", 0, 0, 0)]
+    assert rows(conn, spec, "order_id, _export_date") == [("A1", date(2024, 3, 1)), ("A2", date(2024, 3, 1))]
+
+
+def test_the_same_file_twice_in_one_folder(conn, landing, make_spec) -> None:
+    spec = make_spec()
+    text = csv_text(order("A1"))
+    drop(landing, spec, text, name="orders.csv")
+    copy = drop(landing, spec, text, name="orders_copy.csv")
+    result = load(conn, spec, landing)
+    assert counts(result) == [("loaded", 1, 1, 0), ("duplicate", 0, 0, 0)]
+    assert result.files[1].reason == f"{copy}: same content (sha256 {result.files[1].sha256[:12]}...) as {result.files[0].source_file}, in this load; not loaded again"
+
+
+def test_a_corrected_re_export_replaces_that_days_rows(conn, landing, make_spec) -> None:
+    spec = make_spec()
+    path = drop(landing, spec, csv_text(order("A1", qty="3"), order("A2", qty="x")))
+    load(conn, spec, landing)
+    assert rows(conn, spec, "order_id, quantity") == [("A1", 3)] and len(rejects(conn)) == 1
+    path.write_text(csv_text(order("A1", qty="30"), order("A2", qty="2"), order("A3")))
+    result = load(conn, spec, landing)
+    assert counts(result) == [("loaded", 3, 3, 0)]
+    assert rows(conn, spec, "order_id, quantity") == [("A1", 30), ("A2", 2), ("A3", 3)]
+    assert rejects(conn) == []
+    assert conn.execute("select count(distinct sha256), count(*) from raw._load_manifest").fetchone() == (2, 2)
+
+
+def test_only_the_latest_export_of_a_day_loads_with_day_files_latest(conn, landing, make_spec) -> None:
+    spec = make_spec(extra="day_files: latest\n")
+    old = drop(landing, spec, csv_text(order("A1", qty="3")), name="orders_v1.csv")
+    new = drop(landing, spec, csv_text(order("A1", qty="4"), order("A2")), name="orders_v2.csv")
+    os.utime(old, (time.time() - 60, time.time() - 60))
+    result = load(conn, spec, landing)
+    assert counts(result) == [("superseded", 0, 0, 0), ("loaded", 2, 2, 0)]
+    assert result.files[0].reason == f"{old}: replaced by orders_v2.csv, the latest export of the day (day_files: latest)"
+    assert rows(conn, spec, "order_id, quantity, _source_file") == [("A1", 4, str(new)), ("A2", 3, str(new))]
+
+
+# --- files still being written ------------------------------------------------------------------
+
+
+def test_a_file_still_being_written_leaves_its_day_as_it_was(conn, landing, make_spec) -> None:
+    spec = make_spec()
+    drop(landing, spec, csv_text(order("A1")), name="orders.csv")
+    load(conn, spec, landing)
+    partial = drop(landing, spec, csv_text(order("A2"))[:40], name="orders_2.csv.part")
+    result = load(conn, spec, landing)
+    assert counts(result) == [("deferred", 0, 0, 0), ("in_progress", 0, 0, 0)]
+    assert result.deferred_days == [DAY]
+    assert result.files[1].reason == f"{partial}: still being written (its name ends in .part: the export tool is still writing it); its day waits for it"
+    assert rows(conn, spec) == [("A1",)]
+    partial.write_text(csv_text(order("A2")))
+    partial.rename(partial.with_name("orders_2.csv"))
+    assert counts(load(conn, spec, landing)) == [("loaded", 1, 1, 0), ("loaded", 1, 1, 0)]
+    assert rows(conn, spec) == [("A1",), ("A2",)]
+
+
+def test_a_file_modified_within_settle_seconds_is_still_being_written(conn, landing, make_spec) -> None:
+    spec = make_spec(extra="settle_seconds: 3600\n")
+    drop(landing, spec, csv_text(order("A1")))
+    result = load(conn, spec, landing)
+    assert counts(result) == [("in_progress", 0, 0, 0)]
+    assert "less than settle_seconds (3600 s)" in result.files[0].reason
+
+
+# --- hostile names ----------------------------------------------------------------------------
+
+
+def test_a_file_name_that_tries_sql_injection_is_only_a_name(conn, landing, quarantine, make_spec) -> None:
+    spec = make_spec()
+    name = "x'); drop table raw.shop__orders; --.csv"
+    path = drop(landing, spec, csv_text(order("A1"), order("A2", qty="x")), name=name)
+    assert counts(load(conn, spec, landing)) == [("loaded", 2, 1, 1)]
+    assert conn.execute("select _source_file from raw.shop__orders").fetchall() == [(str(path),)]
+    assert conn.execute("select source_file from raw._rejected_rows").fetchall() == [(str(path),)]
+
+
+def test_glob_characters_in_a_file_name_read_that_file_only(conn, landing, make_spec) -> None:
+    spec = make_spec()
+    drop(landing, spec, csv_text(order("A1")), name="orders.csv")
+    odd = drop(landing, spec, csv_text(order("B1")), name="*[!x]?.csv")
+    result = load(conn, spec, landing)
+    assert sorted(counts(result)) == [("loaded", 1, 1, 0), ("loaded", 1, 1, 0)]
+    assert rows(conn, spec, "order_id, _source_file") == [("A1", str(landing / "shop/orders" / DAY_KEY / "orders.csv")), ("B1", str(odd))]
+
+
+def test_a_column_name_that_tries_sql_injection_becomes_a_plain_column(conn, landing, make_spec) -> None:
+    spec = make_spec(extra="on_schema_drift: add\n")
+    evil = 'Region"); drop table raw.shop__orders; --'
+    drop(landing, spec, csv_text(order("A1") + ",EMEA", header=HEADER + "," + f'"{evil.replace(Q, Q + Q)}"'))
+    result = load(conn, spec, landing)
+    assert counts(result) == [("loaded", 1, 1, 0)]
+    assert rows(conn, spec, "order_id, region_drop_table_raw_shop_orders") == [("A1", "EMEA")]
+
+
+def test_a_spec_source_name_with_quotes_is_quoted(conn, landing, make_spec) -> None:
+    spec = make_spec(replace={"source: Note, type": "source: 'Note\"); drop table x; --', type"})
+    drop(landing, spec, csv_text(order("A1") + ",hi", header=HEADER + ',"Note""); drop table x; --"'))
+    load(conn, spec, landing)
+    assert rows(conn, spec, "note") == [("hi",)]
+
+
+def test_a_file_name_that_tries_path_traversal_stays_inside_the_quarantine(conn, landing, quarantine, make_spec) -> None:
+    spec = make_spec()
+    name = "orders..\\..\\..\\etc%2Fcron.d%2Fevil.csv"
+    drop(landing, spec, "garbage without a header\n", name=name)
+    hidden = drop(landing, spec, csv_text(order("A1")), name="..%2F..%2Fhidden.csv")  # hidden files are not exports
+    result = load(conn, spec, landing, quarantine=quarantine)
+    assert counts(result) == [("rejected_file", 0, 0, 0)]
+    moved = sorted(p.relative_to(quarantine).as_posix() for p in quarantine.rglob("*") if p.is_file())
+    assert moved == [f"shop/orders/{DAY_KEY}/{name}", f"shop/orders/{DAY_KEY}/{name}.reason.txt"]
+    assert all(p.resolve().is_relative_to(quarantine.resolve()) for p in quarantine.rglob("*"))
+    assert hidden.exists() and rows(conn, spec) == []
+
+
+def test_a_file_pattern_that_leaves_the_day_folder_is_refused(make_spec) -> None:
+    with pytest.raises(SpecError, match=r"file_pattern must name files inside the export-day folder"):
+        make_spec(replace={'file_pattern: "*.csv"': 'file_pattern: "../../*.csv"'})
+
+
+# --- JSON, Parquet and Excel exports ---------------------------------------------------------------
+
+EVENTS_SPEC = """
+source: app
+object: events
+description: Test events as JSON lines.
+file_pattern: "*.jsonl"
+format: {type: jsonl, timestamp_format: "%Y-%m-%dT%H:%M:%SZ"}
+primary_key: [event_id]
+updated_at: at
+columns:
+  - {name: event_id, source: id, type: varchar, required: true}
+  - {name: score, source: score, type: integer, range: [0, 10]}
+  - {name: city, source: "$.address.city", type: varchar}
+  - {name: at, source: at, type: timestamp, required: true}
+"""
+
+
+def test_json_lines_with_bom_a_non_object_and_a_truncated_last_line(conn, landing, make_spec) -> None:
+    spec = make_spec(EVENTS_SPEC)
+    lines = [
+        '{"id": "E1", "score": 9, "address": {"city": "Lyon"}, "at": "2024-03-01T10:00:00Z"}',
+        '["E2", 3]',
+        '{"id": "E3", "score": 11, "at": "2024-03-01T10:00:00Z"}',
+        '{"id": "E4", "score": 5, "at": "2024-03-01T1',
+    ]
+    drop(landing, spec, codecs.BOM_UTF8 + "\n".join(lines).encode(), name="events.jsonl")
+    result = load(conn, spec, landing)
+    assert counts(result) == [("loaded", 4, 1, 3)]
+    assert rows(conn, spec, "event_id, score, city") == [("E1", 9, "Lyon")]
+    assert rejects(conn) == [
+        (2, 2, "the line is JSON but not an object (array)"),
+        (3, 3, "column \"score\" (export column \"score\"): expected a value from 0 to 10, got '11'"),
+        (4, 4, "the line is not valid JSON"),
+    ]
+
+
+def test_json_lines_that_are_not_utf8_reject_the_file(conn, landing, make_spec) -> None:
+    spec = make_spec(EVENTS_SPEC)
+    drop(landing, spec, b'{"id": "E1", "at": "2024-03-01T10:00:00Z"}\n{"id": "\xe9", "at": "2024-03-01T10:00:00Z"}\n', name="events.jsonl")
+    result = load(conn, spec, landing)
+    assert counts(result) == [("rejected_file", 2, 0, 2)]
+    assert result.files[0].reason.endswith("line 2: not valid UTF-8; JSON exports are UTF-8 — set format.encoding in the spec if this one is not")
+
+
+def test_json_keys_not_in_the_spec_are_noted(conn, landing, make_spec) -> None:
+    spec = make_spec(EVENTS_SPEC)
+    drop(landing, spec, '{"id": "E1", "at": "2024-03-01T10:00:00Z", "device": "ios", "score": 2}\n', name="events.jsonl")
+    result = load(conn, spec, landing)
+    assert result.files[0].notes == ['1 key(s) not in the spec, not loaded: "device"']
+
+
+SURVEY_SPEC = """
+source: survey
+object: responses
+description: A survey tool's JSON document export.
+file_pattern: "*.json"
+format: {type: json, records_path: "$.responses", timestamp_format: "%Y-%m-%dT%H:%M:%SZ"}
+primary_key: [response_id]
+updated_at: recorded_at
+columns:
+  - {name: response_id, source: responseId, type: varchar, required: true}
+  - {name: nps, source: "$.values.QID1", type: integer, range: [0, 10]}
+  - {name: recorded_at, source: "$.values.recordedDate", type: timestamp, required: true}
+"""
+
+
+def test_a_json_document_that_is_cut_short_is_rejected_whole(conn, landing, make_spec) -> None:
+    spec = make_spec(SURVEY_SPEC)
+    drop(landing, spec, '{"responses": [{"responseId": "R1", "values": {"QID1": 9, "recordedDate": "2024-03-01T10:00:00Z"}}, {"respo', name="r.json")
+    result = load(conn, spec, landing)
+    assert counts(result) == [("rejected_file", 1, 0, 1)]
+    assert result.files[0].reason.endswith("not a valid JSON document (it may be cut short or still being written)")
+
+
+def test_a_json_document_whose_records_path_is_not_a_list(conn, landing, make_spec) -> None:
+    spec = make_spec(SURVEY_SPEC)
+    drop(landing, spec, '{"result": {"responses": []}}', name="r.json")
+    result = load(conn, spec, landing)
+    assert result.files[0].reason.endswith("format.records_path $.responses must point to a list of records, found nothing")
+
+
+def test_a_json_document_with_a_bad_record(conn, landing, make_spec) -> None:
+    spec = make_spec(SURVEY_SPEC)
+    document = {"responses": [
+        {"responseId": "R1", "values": {"QID1": 9, "recordedDate": "2024-03-01T10:00:00Z"}},
+        {"responseId": "R2", "values": {"QID1": 12, "recordedDate": "2024-03-01T11:00:00Z"}},
+        {"responseId": "R3", "values": {"recordedDate": "2024-03-01T12:00:00Z"}},
+    ]}
+    import json
+
+    drop(landing, spec, json.dumps(document, indent=2), name="r.json")
+    assert counts(load(conn, spec, landing)) == [("loaded", 3, 2, 1)]
+    assert rows(conn, spec, "response_id, nps") == [("R1", 9), ("R3", None)]
+    assert rejects(conn) == [(2, None, "column \"nps\" (export column \"$.values.QID1\"): expected a value from 0 to 10, got '12'")]
+
+
+def test_parquet_with_native_types_and_a_bad_value(conn, landing, make_spec, tmp_path) -> None:
+    spec = make_spec(replace={'file_pattern: "*.csv"': 'file_pattern: "*.parquet"', "format: {type: csv,": "format: {type: parquet,"})
+    target = landing / "shop" / "orders" / DAY_KEY / "orders.parquet"
+    target.parent.mkdir(parents=True)
+    conn.execute(
+        f"""copy (select * from (values
+            ('A1', 'Acme', 3, 19.90::decimal(12,2), date '2024-02-28', timestamp '2024-02-28 10:00:00', null),
+            ('A2', 'Bolt', -1, 5.00::decimal(12,2), date '2024-02-28', timestamp '2024-02-28 10:00:00.123456', 'x')
+        ) as t("OrderId", "Customer", "Qty", "Amount", "OrderDate", "ChangedAt", "Note")) to '{target}' (format parquet)"""
+    )
+    assert counts(load(conn, spec, landing)) == [("loaded", 2, 1, 1)]
+    assert rows(conn, spec, "order_id, quantity, amount, order_date, changed_at") == [
+        ("A1", 3, Decimal("19.90"), date(2024, 2, 28), datetime(2024, 2, 28, 10, 0))
+    ]
+    assert rejects(conn) == [(2, None, "column \"quantity\" (export column \"Qty\"): expected a value from 1 to 10000, got '-1'")]
+
+
+def test_a_file_that_is_not_parquet_is_rejected(conn, landing, make_spec) -> None:
+    spec = make_spec(replace={'file_pattern: "*.csv"': 'file_pattern: "*.parquet"', "format: {type: csv,": "format: {type: parquet,"})
+    drop(landing, spec, "OrderId,Customer\nA1,Acme\n", name="orders.parquet")
+    result = load(conn, spec, landing)
+    assert counts(result) == [("rejected_file", 0, 0, 0)]
+    assert "not a readable Parquet file" in result.files[0].reason
+
+
+def test_excel_workbook_with_typed_cells_and_a_bad_row(conn, landing, make_spec) -> None:
+    from openpyxl import Workbook
+
+    spec = make_spec(replace={'file_pattern: "*.csv"': 'file_pattern: "*.xlsx"', "format: {type: csv,": "format: {type: xlsx, sheet: Orders,"})
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Orders"
+    sheet.append(HEADER.split(","))
+    sheet.append(["A1", "Acme", 3, 19.9, datetime(2024, 2, 28), datetime(2024, 2, 28, 10, 0), "multi\nline"])
+    sheet.append([])
+    sheet.append(["A2", "Bolt", "three", 5, "2024-02-28", "2024-02-28 10:00:00", None])
+    target = landing / "shop" / "orders" / DAY_KEY / "orders.xlsx"
+    target.parent.mkdir(parents=True)
+    workbook.save(target)
+    assert counts(load(conn, spec, landing)) == [("loaded", 2, 1, 1)]
+    assert rows(conn, spec, "order_id, quantity, amount, order_date, changed_at, note") == [
+        ("A1", 3, Decimal("19.90"), date(2024, 2, 28), datetime(2024, 2, 28, 10, 0), "multi\nline")
+    ]
+    assert rejects(conn) == [(2, 4, "column \"quantity\" (export column \"Qty\"): expected a whole number, got 'three'")]
+
+
+def test_an_excel_lock_file_means_the_workbook_is_open(conn, landing, make_spec) -> None:
+    spec = make_spec(replace={'file_pattern: "*.csv"': 'file_pattern: "*.xlsx"', "format: {type: csv,": "format: {type: xlsx,"})
+    drop(landing, spec, b"\x00" * 165, name="~$orders.xlsx")
+    result = load(conn, spec, landing)
+    assert counts(result) == [("in_progress", 0, 0, 0)]
+    assert "editor's lock file" in result.files[0].reason
+
+
+def test_a_broken_workbook_is_rejected(conn, landing, make_spec) -> None:
+    spec = make_spec(replace={'file_pattern: "*.csv"': 'file_pattern: "*.xlsx"', "format: {type: csv,": "format: {type: xlsx,"})
+    drop(landing, spec, b"PK\x03\x04 not really a zip", name="orders.xlsx")
+    result = load(conn, spec, landing)
+    assert counts(result)[0][0] == "rejected_file"
+    assert "not a readable .xlsx workbook" in result.files[0].reason
