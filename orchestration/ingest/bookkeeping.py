@@ -56,7 +56,15 @@ _ADDED_COLUMNS = (
 
 def ensure_bookkeeping(conn: duckdb.DuckDBPyConnection) -> None:
     """Create the raw schema, the manifest and the rejects table when missing; add newer columns."""
-    for statement in _DDL:
-        conn.execute(statement)
+    present = set(
+        conn.execute(
+            "select table_name, column_name from information_schema.columns where table_schema = ? and table_name in (?, ?)",
+            [RAW_SCHEMA, MANIFEST_TABLE, REJECTS_TABLE],
+        ).fetchall()
+    )
+    if not present:
+        for statement in _DDL:
+            conn.execute(statement)
     for table, column, definition in _ADDED_COLUMNS:
-        conn.execute(f"alter table {RAW_SCHEMA}.{table} add column if not exists {column} {definition}")
+        if (table, column) not in present:
+            conn.execute(f"alter table {RAW_SCHEMA}.{table} add column if not exists {column} {definition}")

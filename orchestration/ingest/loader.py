@@ -20,7 +20,6 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
-import pandas as pd
 
 from orchestration.ingest.bookkeeping import MANIFEST_TABLE, RAW_SCHEMA, REJECTS_TABLE, ensure_bookkeeping
 from orchestration.ingest.excel import WorkbookError, xlsx_to_csv
@@ -61,6 +60,7 @@ from orchestration.ingest.sql import (
 )
 
 MAX_NAMES_IN_NOTE = 10
+INSERT_BATCH = 200
 
 
 @dataclass
@@ -509,8 +509,7 @@ def _added_extras(spec: SourceSpec, file: _File, extras: dict[str, int], extras_
 
 def _stage(conn: duckdb.DuckDBPyConnection, spec: SourceSpec, files: list[_File], extras: list[str]) -> None:
     """Read every prepared file, one statement per layout; a layout that fails is read file by file."""
-    conn.execute("drop table if exists _files")
-    conn.execute("create temp table _files (_file_id integer, _staged varchar)")
+    conn.execute("create or replace temp table _files (_file_id integer, _staged varchar)")
     rows = [(f.file_id, str(f.staged.path)) for f in files if f.active]
     _insert_rows(conn, "_files", ["_file_id", "_staged"], rows)
     create_stage(conn, spec, extras)
@@ -588,16 +587,17 @@ def _mark_duplicate_files(conn: duckdb.DuckDBPyConnection, files: list[_File]) -
 def _type_stage(conn: duckdb.DuckDBPyConnection, spec: SourceSpec, extras: list[str]) -> None:
     """``_typed``: every staged record with its typed columns, the reasons it breaks the spec and kept warnings."""
     fmt = spec.format
-    typed = [f"cast({typed_expression(c, fmt)} as {c.type}) as {quote_identifier(c.name)}" for c in spec.columns]
-    typed += [f"{quote_identifier('extra__' + name)} as {quote_identifier(name)}" for name in extras]
-    errors = "[" + ", ".join(error_expression(c, fmt) for c in spec.columns) + "]"
+    typed = [f"cast({typed_expression(c, fmt)} as {c.type}) as {quote_identifier('typed__' + c.name)}" for c in spec.columns]
+    refs = {c.name: quote_identifier("typed__" + c.name) for c in spec.columns}
+    errors = "[" + ", ".join(error_expression(c, fmt, typed=refs[c.name]) for c in spec.columns) + "]"
     names = "[" + ", ".join(quote_literal(c.name) for c in spec.columns) + "]"
-    rules = [rule_expression(c, fmt) for c in spec.columns if c.on_rule_violation == "warn"]
+    rules = [rule_expression(c, fmt, typed=refs[c.name]) for c in spec.columns if c.on_rule_violation == "warn"]
     warnings = "[" + ", ".join(r for r in rules if r) + "]" if any(rules) else "[]::varchar[]"
-    conn.execute("drop table if exists _typed")
+    outputs = [f"{refs[c.name]} as {quote_identifier(c.name)}" for c in spec.columns]
+    outputs += [f"{quote_identifier('extra__' + name)} as {quote_identifier(name)}" for name in extras]
     conn.execute(
         f"""
-        create temp table _typed as
+        create or replace temp table _typed as
         select _stage_row, _file_id, _record, _line, _reader_row, _raw,
             coalesce(_parse_error, nullif(array_to_string(list_filter(_error_list, lambda e: e is not null), '; '), '')) as _errors,
             case when _parse_error is null then nullif(array_to_string(list_filter(
@@ -608,8 +608,11 @@ def _type_stage(conn: duckdb.DuckDBPyConnection, spec: SourceSpec, extras: list[
                 nullif(array_to_string(list_filter(_warning_list, lambda w: w is not null), '; '), '')
             end as _warnings,
             false as _duplicate, false as _key_conflict,
-            {", ".join(typed)}
-        from (select rowid as _stage_row, *, {errors} as _error_list, {warnings} as _warning_list from _stage)
+            {", ".join(outputs)}
+        from (
+            select *, {errors} as _error_list, {warnings} as _warning_list
+            from (select rowid as _stage_row, *, {", ".join(typed)} from _stage)
+        )
         """
     )
 
@@ -621,10 +624,9 @@ def _check_keys(conn: duckdb.DuckDBPyConnection, spec: SourceSpec, result: LoadR
     version = quote_identifier(spec.updated_at) if spec.updated_at else "null"
     table = f"{RAW_SCHEMA}.{quote_identifier(spec.table_name)}"
     key_equal = " and ".join(f"p.{k} is not distinct from v.{k}" for k in keys)
-    conn.execute("drop table if exists _key_checks")
     conn.execute(
         f"""
-        create temp table _key_checks as
+        create or replace temp table _key_checks as
         with v as (
             select _stage_row, _file_id, {", ".join(keys)}, {version} as _version, hash({values}) as _hash
             from _typed where _errors is null
@@ -659,13 +661,19 @@ def _check_keys(conn: duckdb.DuckDBPyConnection, spec: SourceSpec, result: LoadR
         """,
         [result.start, result.end, result.deferred_days],
     )
+    conflicts, flagged = conn.execute(
+        "select count(*) filter (where file_conflict), count(*) filter (where file_duplicate or load_duplicate or prior_duplicate "
+        "or load_conflict or prior_conflict or file_conflict) from _key_checks"
+    ).fetchone()
+    if not flagged:
+        return
     shown = " || ', ' || ".join(f"coalesce('''' || k.{k}::varchar || '''', 'null')" for k in keys)
     key_names = ", ".join(spec.primary_key)
     if spec.updated_at:
         same = f"' different records in this file with the same {spec.updated_at} (' || coalesce(k._version::varchar, 'empty') || ')'"
     else:
         same = "' different records in this file (the spec has no updated_at to tell which is newer)'"
-    if spec.on_key_conflict == "reject_row":
+    if spec.on_key_conflict == "reject_row" and conflicts:
         conn.execute(
             f"""
             update _typed set
@@ -675,6 +683,7 @@ def _check_keys(conn: duckdb.DuckDBPyConnection, spec: SourceSpec, result: LoadR
             where _typed._stage_row = k._stage_row and k.file_conflict
             """
         )
+    if spec.on_key_conflict == "reject_row":
         conflict = "k.load_conflict or k.prior_conflict"
     else:
         conflict = "k.file_conflict or k.load_conflict or k.prior_conflict"
@@ -727,6 +736,8 @@ def _count(conn: duckdb.DuckDBPyConnection, spec: SourceSpec, files: list[_File]
 
 def _locate_rejects(conn: duckdb.DuckDBPyConnection, spec: SourceSpec, files: list[_File]) -> None:
     """Record numbers, physical lines and record text of rejected CSV records (one pass over those files only)."""
+    if not any(f.load.rows_rejected for f in files if f.load.status == "loaded"):
+        return
     by_id = {f.file_id: f for f in files}
     rows = conn.execute(
         "select _file_id, _stage_row, _record, _reader_row from _typed where _errors is not null and _line is null order by all"
@@ -756,17 +767,14 @@ def _locate_rejects(conn: duckdb.DuckDBPyConnection, spec: SourceSpec, files: li
             number = structural_numbers.get(reader_row) if reader_row is not None else good_numbers.get(record)
             updates.append((stage_row, number, None, None))
     if updates:
-        frame = pd.DataFrame(updates, columns=["stage_row", "record", "line", "text"]).astype(object)
-        conn.register("_positions", frame)
-        try:
-            conn.execute(
-                """
-                update _typed set _record = p.record, _line = p.line, _raw = coalesce(p.text, _typed._raw)
-                from _positions p where _typed._stage_row = p.stage_row
-                """
-            )
-        finally:
-            conn.unregister("_positions")
+        conn.execute("create or replace temp table _positions (stage_row bigint, record bigint, line bigint, text varchar)")
+        _insert_rows(conn, "_positions", ["stage_row", "record", "line", "text"], updates)
+        conn.execute(
+            """
+            update _typed set _record = p.record, _line = p.line, _raw = coalesce(p.text, _typed._raw)
+            from _positions p where _typed._stage_row = p.stage_row
+            """
+        )
     names = ", ".join(f"{quote_literal(c.source)}, s.{quote_identifier('raw__' + c.name)}" for c in spec.columns)
     conn.execute(
         f"""
@@ -810,8 +818,7 @@ def _write(
     """Replace the export days' rows and rejects and add the manifest entries, in one transaction."""
     table = f"{RAW_SCHEMA}.{quote_identifier(spec.table_name)}"
     names = [quote_identifier(c.name) for c in spec.columns] + [quote_identifier(name) for name in extras]
-    conn.execute("drop table if exists _loaded_files")
-    conn.execute("create temp table _loaded_files (_file_id integer, source_file varchar, export_date date)")
+    conn.execute("create or replace temp table _loaded_files (_file_id integer, source_file varchar, export_date date)")
     _insert_rows(
         conn, "_loaded_files", ["_file_id", "source_file", "export_date"],
         [(f.file_id, f.load.source_file, f.load.export_date) for f in files if f.load.status == "loaded"],
@@ -877,13 +884,21 @@ def _write_manifest(conn: duckdb.DuckDBPyConnection, spec: SourceSpec, result: L
 
 
 def _insert_rows(conn: duckdb.DuckDBPyConnection, table: str, columns: list[str], rows: list[tuple]) -> None:
-    """Insert many rows in one statement (DuckDB's executemany runs one statement per row)."""
-    if not rows:
+    """Insert many rows in few statements (DuckDB's executemany runs one statement per row)."""
+    names = ", ".join(quote_identifier(c) for c in columns)
+    if len(rows) > 10 * INSERT_BATCH:  # many rows: one scan of a registered frame is faster than many statements
+        import pandas as pd
+
+        conn.register("_rows_to_insert", pd.DataFrame(rows, columns=columns).astype(object))
+        try:
+            conn.execute(f"insert into {table} ({names}) select {names} from _rows_to_insert")
+        finally:
+            conn.unregister("_rows_to_insert")
         return
-    frame = pd.DataFrame(rows, columns=columns).astype(object)
-    conn.register("_rows_to_insert", frame)
-    try:
-        names = ", ".join(quote_identifier(c) for c in columns)
-        conn.execute(f"insert into {table} ({names}) select {names} from _rows_to_insert")
-    finally:
-        conn.unregister("_rows_to_insert")
+    placeholders = "(" + ", ".join("?" for _ in columns) + ")"
+    for first in range(0, len(rows), INSERT_BATCH):
+        batch = rows[first:first + INSERT_BATCH]
+        conn.execute(
+            f"insert into {table} ({names}) values {', '.join(placeholders for _ in batch)}",
+            [value for row in batch for value in row],
+        )

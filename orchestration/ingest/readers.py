@@ -55,9 +55,8 @@ def stage_columns(spec: SourceSpec, extras: list[str]) -> list[str]:
 
 def create_stage(conn: duckdb.DuckDBPyConnection, spec: SourceSpec, extras: list[str]) -> None:
     columns = ", ".join(f"{quote_identifier(name)} varchar" for name in stage_columns(spec, extras))
-    conn.execute("drop table if exists _stage")
     conn.execute(
-        "create temp table _stage (_file_id integer, _record bigint, _line bigint, _reader_row bigint, "
+        "create or replace temp table _stage (_file_id integer, _record bigint, _line bigint, _reader_row bigint, "
         f"_raw varchar, _parse_error varchar, {columns})"
     )
 
@@ -121,6 +120,8 @@ def _stage_csv(conn: duckdb.DuckDBPyConnection, spec: SourceSpec, files: list[St
         """,
         [[str(f.path) for f in files]],
     )
+    if not conn.execute(f"select count(*) from {CSV_ERRORS}").fetchone()[0]:
+        return
     conn.execute(
         f"""
         insert into _stage (_file_id, _reader_row, _raw, _parse_error)

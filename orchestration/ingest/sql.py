@@ -132,12 +132,13 @@ def _got(column: ColumnSpec, fmt: FormatSpec) -> str:
     return f"'''' || left({_value(column, fmt)}, 80) || ''''"
 
 
-def error_expression(column: ColumnSpec, fmt: FormatSpec, with_rules: bool | None = None) -> str:
+def error_expression(column: ColumnSpec, fmt: FormatSpec, with_rules: bool | None = None, typed: str | None = None) -> str:
     """Expression giving a readable reason when the column's value breaks the spec, else NULL.
 
     ``with_rules`` adds the range and allowed-values rules (default: when the column's
-    ``on_rule_violation`` is ``reject``).
+    ``on_rule_violation`` is ``reject``); ``typed`` names a column already holding the typed value.
     """
+    typed = typed or f"({typed_expression(column, fmt)})"
     if with_rules is None:
         with_rules = column.on_rule_violation == "reject"
     where = _where(column)
@@ -153,24 +154,24 @@ def error_expression(column: ColumnSpec, fmt: FormatSpec, with_rules: bool | Non
         )
     if column.type != "varchar":
         checks.append(
-            f"when ({typed_expression(column, fmt)}) is null then "
+            f"when {typed} is null then "
             f"{quote_literal(where + ': expected ' + _expected(column, fmt) + ', got ')} || {_got(column, fmt)}"
         )
     if with_rules:
-        checks += _rule_checks(column, fmt)
+        checks += _rule_checks(column, fmt, typed)
     return "case " + " ".join(checks) + " end"
 
 
-def rule_expression(column: ColumnSpec, fmt: FormatSpec) -> str | None:
+def rule_expression(column: ColumnSpec, fmt: FormatSpec, typed: str | None = None) -> str | None:
     """Expression giving the broken rule (range, allowed values) of a parsed value, else NULL; None without rules."""
-    checks = _rule_checks(column, fmt)
+    typed = typed or f"({typed_expression(column, fmt)})"
+    checks = _rule_checks(column, fmt, typed)
     if not checks:
         return None
-    return f"case when {_missing(column, fmt)} or ({typed_expression(column, fmt)}) is null then null " + " ".join(checks) + " end"
+    return f"case when {_missing(column, fmt)} or {typed} is null then null " + " ".join(checks) + " end"
 
 
-def _rule_checks(column: ColumnSpec, fmt: FormatSpec) -> list[str]:
-    typed = f"({typed_expression(column, fmt)})"
+def _rule_checks(column: ColumnSpec, fmt: FormatSpec, typed: str) -> list[str]:
     where = _where(column)
     checks = []
     if column.value_range:

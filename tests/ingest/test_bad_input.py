@@ -373,9 +373,9 @@ def test_unquoted_delimiter_in_a_value_is_a_record_with_too_many_fields(conn, la
 
 def test_very_wide_row(conn, landing, make_spec) -> None:
     spec = make_spec()
-    drop(landing, spec, csv_text(order("A1"), order("A2") + ",x" * 5000, order("A3")))
+    drop(landing, spec, csv_text(order("A1"), order("A2") + ",x" * 1000, order("A3")))
     assert counts(load(conn, spec, landing)) == [("loaded", 3, 2, 1)]
-    assert rejects(conn) == [(2, 3, "record: expected 7 fields as in the header, found 5007; a value may contain an unquoted ','")]
+    assert rejects(conn) == [(2, 3, "record: expected 7 fields as in the header, found 1007; a value may contain an unquoted ','")]
 
 
 def test_very_long_line_over_the_limit_and_under_a_raised_one(conn, landing, make_spec) -> None:
