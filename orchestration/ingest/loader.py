@@ -11,6 +11,7 @@ file, record number, line, columns and reason. See docs/sources.md.
 
 from __future__ import annotations
 
+import json
 import re
 import tempfile
 import uuid
@@ -398,7 +399,7 @@ def _prepare_json(conn: duckdb.DuckDBPyConnection, spec: SourceSpec, file: _File
             problem = f"cannot read the JSON document: {_first_line(error)}"
         if problem:
             raise _FileRejected(problem)
-    mapping = {c.name: json_path(c.source) for c in spec.columns}
+    mapping = {c.name: json.dumps([json_path(name) for name in c.export_names]) for c in spec.columns}
     file.staged = StagedFile(file.file_id, path, spec.format.type, None, (), mapping, {}, spec.format.records_path)
 
 
@@ -535,8 +536,7 @@ def _stage(conn: duckdb.DuckDBPyConnection, spec: SourceSpec, files: list[_File]
 
 def _json_drift(conn: duckdb.DuckDBPyConnection, spec: SourceSpec, files: list[_File], extras: list[str]) -> None:
     """Keys of JSON records that the spec does not map: noted, added as columns, or the file rejected."""
-    known = {json_path(c.source).split(".")[1].strip('"') if not c.source.startswith("$") else c.source[2:].split(".")[0].split("[")[0]
-             for c in spec.columns}
+    known = {_top_level_key(name) for c in spec.columns for name in c.export_names}
     by_file = json_keys_by_file(conn)
     added_names: dict[str, str] = {}
     for file in files:
@@ -561,6 +561,17 @@ def _json_drift(conn: duckdb.DuckDBPyConnection, spec: SourceSpec, files: list[_
                 )
                 if name not in extras:
                     extras.append(name)
+
+
+def _top_level_key(source: str) -> str:
+    """The record key a spec source reads: the source itself, or the first step of a JSON path."""
+    if not source.startswith("$"):
+        return source
+    rest = source[1:].lstrip(".")
+    if rest.startswith('"'):
+        end = rest.find('"', 1)
+        return rest[1:end] if end > 0 else rest[1:]
+    return re.split(r"[.\[]", rest, maxsplit=1)[0]
 
 
 def _first_line(error: Exception) -> str:

@@ -10,6 +10,7 @@ and one varchar column per spec column (``raw__<name>``) and per added extra col
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -181,8 +182,10 @@ def json_path(source: str) -> str:
 def _stage_json(conn: duckdb.DuckDBPyConnection, spec: SourceSpec, files: list[StagedFile], extras: list[str]) -> None:
     staged = files[0]
 
-    def field(path: str) -> str:
-        return f"case when _object then json_extract_string(_text, {quote_literal(path)}) end"
+    def field(paths: str) -> str:  # a JSON list of paths: the column's source and aliases, first found wins
+        values = [f"json_extract_string(_text, {quote_literal(path)})" for path in json.loads(paths)]
+        value = values[0] if len(values) == 1 else f"coalesce({', '.join(values)})"
+        return f"case when _object then {value} end"
 
     unit = "line" if staged.kind == "jsonl" else "record"
     if staged.kind == "jsonl":

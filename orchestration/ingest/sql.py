@@ -95,11 +95,19 @@ def typed_expression(column: ColumnSpec, fmt: FormatSpec) -> str:
             )
         return f"try_cast({text} as boolean)"
     if kind in ("date", "timestamp"):
+        # Formats with a UTC offset are parsed apart from those without: DuckDB's try_strptime with a
+        # list of formats carries one row's offset over to the next row parsed without one.
         formats = _formats_of(column, fmt)
-        parsed = f"try_strptime({text}, {_list_literal(formats)})"
-        if kind == "timestamp" and any("%z" in f or "%Z" in f for f in formats):
-            parsed = f"timezone('UTC', {parsed})"
-        typed = f"cast({parsed} as {kind})"
+        zoned = tuple(f for f in formats if "%z" in f or "%Z" in f)
+        plain = tuple(f for f in formats if f not in zoned)
+        parts = []
+        if plain:
+            parts.append(f"cast(try_strptime({text}, {_list_literal(plain)}) as {kind})")
+        if zoned:
+            parts.append(f"cast(timezone('UTC', try_strptime({text}, {_list_literal(zoned)})) as {kind})")
+        if zoned and formats[0] in zoned:
+            parts.reverse()
+        typed = parts[0] if len(parts) == 1 else f"coalesce({', '.join(parts)})"
         if fmt.native_types:  # Parquet and Excel deliver typed values, written as ISO text when staged
             typed = f"coalesce({typed}, try_cast({text} as {kind}))"
         return typed

@@ -259,6 +259,22 @@ def test_wrong_types_name_column_expectation_and_value(conn, landing, make_spec)
     ]
 
 
+def test_timestamps_with_and_without_utc_offsets_in_one_file(conn, landing, make_spec) -> None:
+    spec = make_spec(replace={'timestamp_format: "%Y-%m-%d %H:%M:%S"': 'timestamp_format: ["%Y-%m-%d %H:%M:%S %z", "%Y-%m-%d %H:%M:%S"]'})
+    drop(landing, spec, csv_text(
+        order("A1", changed="2024-02-28 10:00:00 +0100"), order("A2", changed="2024-02-28 10:00:00"),
+        order("A3", changed="2024-02-28 10:00:00 -0530"), order("A4", changed="2024-02-28 10:00:00 CET"),
+    ))
+    assert counts(load(conn, spec, landing)) == [("loaded", 4, 3, 1)]
+    assert rows(conn, spec, "order_id, changed_at") == [
+        ("A1", datetime(2024, 2, 28, 9, 0)), ("A2", datetime(2024, 2, 28, 10, 0)), ("A3", datetime(2024, 2, 28, 15, 30))
+    ]
+    assert rejects(conn)[0][2] == (
+        "column \"changed_at\" (export column \"ChangedAt\"): expected a timestamp in the format "
+        "%Y-%m-%d %H:%M:%S %z or %Y-%m-%d %H:%M:%S, got '2024-02-28 10:00:00 CET'"
+    )
+
+
 def test_several_broken_columns_are_all_named(conn, landing, make_spec) -> None:
     spec = make_spec()
     drop(landing, spec, csv_text(order("A1", qty="-1", day="2024-02-30")))

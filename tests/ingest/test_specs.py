@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -69,3 +70,57 @@ def test_spec_must_sit_where_its_names_say(tmp_path: Path) -> None:
     path = write_spec(tmp_path, MINIMAL, source="erp")
     with pytest.raises(SpecError, match=r"must match the file's place \(erp/things.yaml\)"):
         load_spec(path)
+
+
+def test_specs_directory_comes_from_the_environment_when_asked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from orchestration.ingest.specs import CATALOG_DIR
+
+    write_spec(tmp_path, MINIMAL)
+    monkeypatch.setenv("SALESOPS_SOURCE_SPECS", f"{tmp_path}{os.pathsep}{CATALOG_DIR}")
+    names = [spec.table_name for spec in load_specs()]
+    assert "crm__things" in names and "sap__sales_orders" in names and "crm__accounts" not in names
+    monkeypatch.delenv("SALESOPS_SOURCE_SPECS")
+    assert len(load_specs()) == 16
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (("description: test", "descripton: test"), "unknown key(s) descripton"),
+        (("{type: csv}", "{type: csv, true_values: [Yes], false_values: [No]}"), "format.true_values holds a YAML boolean; quote the texts"),
+        (("{type: csv}", "{type: csv, encoding: klingon}"), "format.encoding 'klingon' is not a known encoding"),
+        (('file_pattern: "*.csv"', 'file_pattern: "../*.csv"'), "file_pattern must name files inside the export-day folder"),
+        (("type: timestamp}", "type: timestamp, range: [0, 10]}"), "range bounds of a timestamp column must be ISO dates"),
+        (("type: varchar, required: true}", "type: varchar, required: true, range: [1, 2]}"), "range applies to number, date and timestamp columns"),
+        (("type: varchar, required: true}", "type: varchar, required: 1}"), "required must be true or false"),
+        (("type: varchar, required: true}", "type: varchar, required: true, nullable: true}"), "columns[0] (thing_id): unknown key(s) nullable"),
+        (("type: varchar, required", "type: 'decimal(40,2)', required"), "decimal(p,s) needs 1 <= p <= 38"),
+        (("columns:", "on_schema_drift: maybe\ncolumns:"), "on_schema_drift must be one of ignore, add, fail"),
+        (("{name: changed_at, source: Changed,", "{name: changed_at, source: Id,"), "export column(s) mapped twice: Id"),
+    ],
+)
+def test_more_broken_specs_name_file_and_key(tmp_path: Path, change: tuple[str, str], message: str) -> None:
+    assert change[0] in MINIMAL
+    path = write_spec(tmp_path, MINIMAL.replace(*change))
+    with pytest.raises(SpecError) as error:
+        load_spec(path)
+    assert str(error.value).startswith(str(path))
+    assert message in str(error.value)
+
+
+def test_every_key_of_a_full_spec_is_read(tmp_path: Path) -> None:
+    text = MINIMAL.replace("format: {type: csv}", (
+        'format: {type: csv, delimiter: ";", decimal_separator: ",", thousands_separator: ".", encoding: cp1252, '
+        'date_format: ["%d.%m.%Y", "%Y-%m-%d"], null_values: ["NULL"], true_values: ["X"], false_values: [""], max_line_size: 4096}'
+    )).replace("columns:", "on_bad_row: reject_file\non_rule_violation: warn\non_key_conflict: keep\non_schema_drift: add\n"
+                           "day_files: latest\nsettle_seconds: 30\ncolumns:")
+    text += '  - {name: qty, source: Menge, aliases: [Qty], type: integer, range: [1, null], on_rule_violation: reject}\n'
+    text += '  - {name: due, source: Due, type: date, format: "%Y%m%d", range: ["2000-01-01", null]}\n'
+    spec = load_spec(write_spec(tmp_path, text))
+    assert (spec.on_bad_row, spec.on_rule_violation, spec.on_key_conflict, spec.on_schema_drift, spec.day_files, spec.settle_seconds) == (
+        "reject_file", "warn", "keep", "add", "latest", 30
+    )
+    assert spec.format.date_formats == ("%d.%m.%Y", "%Y-%m-%d") and spec.format.false_values == ("",)
+    qty, due = spec.column("qty"), spec.column("due")
+    assert (qty.export_names, qty.value_range, qty.on_rule_violation) == (("Menge", "Qty"), (1, None), "reject")
+    assert (due.formats, due.date_range, due.on_rule_violation) == (("%Y%m%d",), ("2000-01-01", None), "warn")
