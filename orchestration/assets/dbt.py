@@ -4,10 +4,10 @@ dbt runs as one invocation per run and per partitioning scheme; the partition wi
 incremental models as the vars ``min_date`` / ``max_date``. The manifest comes from ``dbt parse``.
 """
 
-from __future__ import annotations
 
 import json
 import os
+import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import date
@@ -124,5 +124,11 @@ def dbt_home(salesops: SalesopsHome) -> Iterator[None]:
             os.environ["SALESOPS_HOME"] = previous
 
 
+def dbt_executable() -> str:
+    """The dbt installed beside this Python (the project's virtual environment), else ``dbt`` on PATH."""
+    beside = Path(sys.executable).with_name("dbt")
+    return str(beside) if beside.exists() else "dbt"
+
+
 def dbt_resource() -> DbtCliResource:
-    return DbtCliResource(project_dir=salesops_dbt_project())
+    return DbtCliResource(project_dir=salesops_dbt_project(), dbt_executable=dbt_executable())

@@ -4,7 +4,6 @@ Built by a factory from the spec files, so adding a YAML spec adds its asset, it
 raw table. Each run loads its whole partition range in one pass (``BackfillPolicy.single_run``).
 """
 
-from __future__ import annotations
 
 import dagster as dg
 import pandas as pd
