@@ -1,6 +1,5 @@
 """Blocking Great Expectations checks on the KPI marts: bad KPI data must not reach BI or forecasts."""
 
-from __future__ import annotations
 
 import dagster as dg
 
