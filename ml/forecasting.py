@@ -1,29 +1,31 @@
-"""Monthly demand forecasts with prediction intervals: one global gradient-boosting model for all series.
+"""Monthly demand forecasts with prediction intervals: a global gradient-boosting model, blended.
 
-:func:`forecast` is the public entry point. The method (docs/forecasting.md has the long version):
+:func:`forecast` is the public entry point; docs/forecasting.md has the long version.
 
-* **Scaling.** Every training example is a (series, origin month, step ahead) triple. Its
-  features and target are divided by the series' level at the origin (mean absolute value of the
-  last 12 months), so one model learns shapes shared by big and small series.
-* **Features.** Lags 1–12, rolling means over 3 and 6 months, the same month one and two seasons
-  before the target, the series' seasonal index of the target month (from its own history),
-  year-on-year growth, share of zero months, variability, history length, level, the target's
-  calendar month and the step ahead (a direct multi-horizon model: the step is a feature).
-* **Model.** ``HistGradientBoostingRegressor`` (squared error, fixed ``random_state``); history
-  that a series does not have yet is a missing value, which the model handles natively, so the
-  early months of long series teach it how to forecast short ones.
-* **Baseline blend.** The last months of every series are held out once (rolling origins over
-  ``max(horizon, 6)`` months); a model fitted without them forecasts them, and so does a robust
-  baseline (seasonal naive, or the mean of the last three months for series younger than a
-  season). The blend weight of model and baseline that gives the lowest absolute error there is
-  kept; with too little data the model is skipped and the baseline is the forecast.
-* **Intervals.** Split conformal: the held-out errors, divided by each series' in-sample naive
-  error scale, give per-step quantiles; each forecast's interval is those quantiles times its
-  series' scale. Lower bounds are cut at 0 for series without negative history.
+* **Global model.** One ``HistGradientBoostingRegressor`` for all series. A training example is a
+  (series, origin month, step ahead) triple; its features and target are divided by the series'
+  level at the origin (mean absolute value of the last 12 months), so big and small series share
+  one model. Features: lags 1–12, means of the last 3 and 6 months, the target's calendar month
+  one and two years before, the series' seasonal index of the target month, year-on-year growth,
+  share of zero months, variability, history length, log level, the target's calendar month and
+  the step ahead (direct multi-horizon: the step is a feature). History a series does not have
+  yet is a missing value, which the model handles natively, so the early months of long series
+  teach it to forecast young ones.
+* **Blend.** Two simple forecasts sit beside it: a structural one (12-month mean × seasonal index
+  × yearly growth, i.e. classical decomposition) and seasonal naive. The last ``max(horizon, 6)``
+  months of every series are held out once: a model fitted without them forecasts them from
+  rolling origins, and the blend weights (quarters, summing to 1) with the lowest absolute error
+  there are kept. Too little data for the model: the simple parts only.
+* **Intervals.** Split conformal: the held-out errors of the blend, divided by each series'
+  in-sample naive error scale, give per-step quantiles; a forecast's interval is the blend plus
+  those quantiles times its series' error scale. Lower bounds are cut at 0 for series without
+  negative history.
+* **Deterministic and stateless:** fixed seeds, nothing kept between calls.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 from statistics import NormalDist
@@ -37,20 +39,16 @@ from ml.panel import Panel, to_panel, validate_monthly
 
 MODEL_NAME = "global_gbm"
 SEASON = 12
-MIN_TRAIN_ROWS = 200  # fewer training examples than this: the model is skipped, the baseline forecasts
-MIN_CALIBRATION_MONTHS = 6  # held-out months per series for the blend weight and the intervals
-MAX_TRAIN_ORIGINS = 60  # most recent origins per series used for training (older history still feeds features)
-MIN_STEP_RESIDUALS = 30  # fewer held-out errors for a step than this: use the pooled errors of all steps
-BLEND_WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0)
-TARGET_CAP = 20.0  # scaled training targets above this (a sleeping series waking up) are capped
 RANDOM_STATE = 0
-USE_WEIGHTS = False
-ERROR_SCALE = "naive_mae"
-ANCHOR = "structural_12"
-TARGET_UNITS = "level"
-SAMPLE = "uniform"
-MAX_TRAIN_ROWS = 30_000  # larger training sets are subsampled (fixed seed): accuracy plateaus well before
-THREADS = 1  # OpenMP threads per fit; one avoids oversubscription when several runs share the cores
+MIN_TRAIN_ROWS = 200  # fewer training examples than this: no gradient boosting, the simple parts forecast
+MAX_TRAIN_ROWS = 30_000  # larger training sets are subsampled (fixed seed); accuracy has plateaued by then
+MAX_TRAIN_ORIGINS = 60  # most recent origins per series used for training (older months still feed features)
+MIN_CALIBRATION_MONTHS = 6  # months held out per series to choose the blend and calibrate the intervals
+MIN_CALIBRATION_POINTS = 20  # fewer held-out forecasts than this: the structural forecast alone
+MIN_STEP_RESIDUALS = 30  # fewer held-out errors for a step than this: use the pooled errors of all steps
+BLEND_STEPS = 4  # blend weights are multiples of 1/4
+TARGET_CAP = 20.0  # scaled training targets beyond ±this (a sleeping series waking up) are capped
+THREADS = 1  # OpenMP threads per fit: one avoids oversubscription when several runs share the cores
 MODEL_PARAMS = dict(
     loss="squared_error",
     learning_rate=0.1,
@@ -81,7 +79,7 @@ class GlobalForecaster:
 
     horizon: int
     level: float = 80
-    blend_weight: float | None = None  # share of the model in the forecast, set by fit_predict
+    weights: dict[str, float] | None = None  # share of each component in the forecast, set by fit_predict
     n_train_rows: int = 0
     n_calibration_rows: int = 0
 
@@ -99,37 +97,36 @@ class GlobalForecaster:
         cal_fit = features.triples(target_max=width - 1 - holdout)
         cal = features.triples(origin_min=width - 1 - holdout)
         self.n_calibration_rows = len(cal[0])
-        cal_model = _fit(features, cal_fit) if len(cal_fit[0]) >= MIN_TRAIN_ROWS else None
-        cal_base = features.baseline(*cal)
         cal_y = features.target(*cal)
-        if cal_model is None:
-            self.blend_weight = 0.0
-            cal_pred = cal_base
-        else:
-            cal_model_pred = features.predict(cal_model, *cal)
-            self.blend_weight = _best_weight(cal_y, cal_model_pred, cal_base)
-            import os
-            if os.environ.get("MLX_DEBUG"): print("blend", self.blend_weight, len(cal_fit[0]), self.n_calibration_rows)
-            cal_pred = self.blend_weight * cal_model_pred + (1 - self.blend_weight) * cal_base
+        cal_parts = {"structural": features.structural(*cal), "seasonal_naive": features.seasonal_naive(*cal)}
+        if len(cal_fit[0]) >= MIN_TRAIN_ROWS:
+            cal_parts = {MODEL_NAME: features.predict(_fit(features, cal_fit), *cal), **cal_parts}
+        self.weights = _best_weights(cal_y, cal_parts)
+        cal_pred = sum(w * cal_parts[name] for name, w in self.weights.items())
 
         # 2. The forecast: refit on everything when the model is used, then blend.
         n, steps = panel.n_series, np.arange(1, self.horizon + 1)
         rows = (np.repeat(np.arange(n), self.horizon), np.full(n * self.horizon, width - 1), np.tile(steps, n))
-        yhat = features.baseline(*rows)
-        if self.blend_weight > 0:
-            train = features.triples()
-            self.n_train_rows = len(train[0])
-            model = _fit(features, train)
-            yhat = self.blend_weight * features.predict(model, *rows) + (1 - self.blend_weight) * yhat
+        yhat = np.zeros(len(rows[0]))
+        for name, weight in self.weights.items():
+            if weight == 0:
+                continue
+            if name == MODEL_NAME:
+                train = features.triples()
+                self.n_train_rows = len(train[0])
+                part = features.predict(_fit(features, train), *rows)
+            else:
+                part = getattr(features, name)(*rows)
+            yhat += weight * part
 
         # 3. Conformal intervals from the calibration errors, scaled per series.
         offsets = _conformal_offsets(
-            residuals=(cal_y - cal_pred) / features.error_scale(cal[0], cal[1]),
+            residuals=(cal_y - cal_pred) / features.error[cal[0], cal[1]],
             steps=cal[2],
             horizon=self.horizon,
             level=self.level,
         )
-        scale = features.error_scale(rows[0], rows[1])
+        scale = features.error[rows[0], rows[1]]
         lo = yhat + offsets[0][rows[2] - 1] * scale
         hi = yhat + offsets[1][rows[2] - 1] * scale
 
@@ -144,7 +141,7 @@ class GlobalForecaster:
 
 
 class _Features:
-    """Everything the model needs about a panel, precomputed as ``(n_series, width)`` matrices.
+    """Everything the parts of the forecast need about a panel, precomputed as ``(n_series, width)`` matrices.
 
     A row of the design matrix is a triple (series ``i``, origin column ``t``, step ``h``): the
     forecast made at the end of month ``t`` for month ``t + h``.
@@ -160,15 +157,13 @@ class _Features:
         "same_month_1y",
         "same_month_2y",
         "seasonal_index",
-        "structural_12",
-        "structural_3",
         "yoy_growth",
         "zero_share",
         "variation",
         "history_months",
         "log_level",
     ]
-    CATEGORICAL = [1]
+    CATEGORICAL = [1]  # target_month
 
     def __init__(self, panel: Panel, horizon: int) -> None:
         self.panel, self.horizon = panel, horizon
@@ -179,58 +174,48 @@ class _Features:
         self.pad = SEASON * (math.ceil(horizon / SEASON) + 2)
         self.y = np.hstack([np.full((n, self.pad), np.nan), values])
         self.first = width - panel.lengths  # first observed column of each series
-
         observed = ~np.isnan(values)
         filled = np.where(observed, values, 0.0)
+        self.history = np.cumsum(observed, axis=1)
+
         self.mean_3 = _trailing_mean(filled, observed, 3)
         self.mean_6 = _trailing_mean(filled, observed, 6)
-        mean_12 = _trailing_mean(filled, observed, 12)
+        self.mean_12 = _trailing_mean(filled, observed, 12)
+        # The level that scales features and targets: mean absolute value over the last 12 months,
+        # else over all history; NaN (no level) while a series has shown nothing but zeros.
         abs_12 = _trailing_mean(np.abs(filled), observed, 12)
         abs_all = _trailing_mean(np.abs(filled), observed, width)
         self.scale = np.where(abs_12 > 0, abs_12, np.where(abs_all > 0, abs_all, np.nan))
-        square_12 = _trailing_mean(filled**2, observed, 12)
         with np.errstate(invalid="ignore", divide="ignore"):
-            self.variation = np.sqrt(np.maximum(square_12 - mean_12**2, 0)) / self.scale
+            square_12 = _trailing_mean(filled**2, observed, 12)
+            self.variation = np.sqrt(np.maximum(square_12 - self.mean_12**2, 0)) / self.scale
             self.zero_share = _trailing_mean((filled == 0) & observed, observed, 12)
-            count_12 = _trailing_count(observed, 12)
-            full_year_mean = np.where(count_12 == 12, mean_12, np.nan)
-            previous_year = np.hstack([np.full((n, 12), np.nan), full_year_mean[:, :-12]]) if width > 12 else np.full((n, width), np.nan)
-            self.yoy = np.where(previous_year > 0, full_year_mean / previous_year, np.nan)
-            ratio = np.where(full_year_mean > 0, filled / full_year_mean, np.nan)
-        self.history = np.cumsum(observed, axis=1)
-        # Seasonal index of each calendar month: mean ratio of a month to its trailing 12-month
-        # mean, normalised to average 1 over the last 12 months' indices.
-        raw_index = _same_month_mean(ratio)
-        known_index = np.isfinite(raw_index)
-        index_norm = _trailing_mean(np.where(known_index, raw_index, 0.0), known_index, 12)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            self.seasonal_index = np.where(index_norm > 0, raw_index / index_norm, np.nan)
-            # Structural forecasts (classical decomposition): level × seasonal index × growth.
-            self.mean_12 = mean_12
-            self.growth = np.clip(np.where(np.isfinite(self.yoy), self.yoy, 1.0), 0.5, 2.0)
-            deseasonalised = np.where(self.seasonal_index > 0.05, filled / self.seasonal_index, filled)
-            self.recent_level = _trailing_mean(deseasonalised, observed, 3)
-        # Error scale of the conformal intervals: in-sample MAE of the seasonal naive forecast
-        # (lag-1 naive before a full season plus one month), floored at 10% of the level.
-        seasonal_mae = _lagged_mae(values, SEASON)
-        naive_mae = _lagged_mae(values, 1)
-        mae = np.where(self.history > SEASON, seasonal_mae, naive_mae)
-        floor = 0.1 * self.scale
-        self.error = np.where(np.isfinite(mae), np.maximum(mae, floor), self.scale)
-        if ERROR_SCALE == "level":
-            self.error = self.scale
+            full_year = np.where(_trailing_count(observed, 12) == 12, self.mean_12, np.nan)
+            year_before = np.hstack([np.full((n, SEASON), np.nan), full_year[:, :-SEASON]])[:, :width]
+            self.yoy = np.where(year_before > 0, full_year / year_before, np.nan)
+            # Seasonal index: the mean ratio of a calendar month to its trailing 12-month mean; at an
+            # origin the twelve latest indices are normalised to average 1.
+            self.raw_index = _same_month_mean(np.where(full_year > 0, filled / full_year, np.nan))
+            known = np.isfinite(self.raw_index)
+            self.index_norm = _trailing_mean(np.where(known, self.raw_index, 0.0), known, SEASON)
+        self.growth = np.clip(np.where(np.isfinite(self.yoy), self.yoy, 1.0), 0.5, 2.0)
+        # Ratios (seasonal index, growth) mean nothing for a series that has gone negative.
+        self.has_negative = np.fmin.accumulate(values, axis=1) < 0
+        # Error scale of the intervals: in-sample MAE of the seasonal naive forecast (of the lag-1
+        # naive before a season and a month of history), at least 10% of the level.
+        mae = np.where(self.history > SEASON, _lagged_mae(values, SEASON), _lagged_mae(values, 1))
+        with np.errstate(invalid="ignore"):
+            self.error = np.where(np.isfinite(mae), np.maximum(mae, 0.1 * self.scale), self.scale)
 
-    # --- rows -----------------------------------------------------------------------------
     def triples(self, origin_min: int = 0, target_max: int | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """All (series, origin, step) triples with an observed target and a known level at the origin."""
         target_max = self.width - 1 if target_max is None else target_max
         origin_min = max(origin_min, self.width - 1 - MAX_TRAIN_ORIGINS - self.horizon)
-        n = self.panel.n_series
         origins = np.arange(origin_min, self.width - 1)
-        if origins.size == 0:
-            return (np.empty(0, int),) * 3  # type: ignore[return-value]
-        i, t, h = np.meshgrid(np.arange(n), origins, np.arange(1, self.horizon + 1), indexing="ij")
-        i, t, h = i.ravel(), t.ravel(), h.ravel()
+        i, t, h = (
+            a.ravel()
+            for a in np.meshgrid(np.arange(self.panel.n_series), origins, np.arange(1, self.horizon + 1), indexing="ij")
+        )
         keep = (t + h <= target_max) & (t >= self.first[i])
         i, t, h = i[keep], t[keep], h[keep]
         keep = self.has_level(i, t)
@@ -242,25 +227,33 @@ class _Features:
     def _y(self, i: np.ndarray, column: np.ndarray) -> np.ndarray:
         return self.y[i, column + self.pad]
 
-    # --- design matrix, target, baseline --------------------------------------------------
+    @staticmethod
+    def _same_month(t: np.ndarray, h: np.ndarray) -> np.ndarray:
+        """The latest column up to ``t`` in the calendar month of ``t + h``."""
+        return t + h - np.ceil(h / SEASON).astype(int) * SEASON
+
+    def seasonal_index(self, i: np.ndarray, t: np.ndarray, h: np.ndarray) -> np.ndarray:
+        same_month = self._same_month(t, h)
+        raw = np.where(same_month >= 0, self.raw_index[i, np.maximum(same_month, 0)], np.nan)
+        norm = self.index_norm[i, t]
+        return np.divide(raw, norm, out=np.full_like(raw, np.nan), where=norm > 0)
+
+    def target(self, i: np.ndarray, t: np.ndarray, h: np.ndarray) -> np.ndarray:
+        return self._y(i, t + h)
+
     def design(self, i: np.ndarray, t: np.ndarray, h: np.ndarray) -> np.ndarray:
+        """The model's features (see NAMES), values divided by the level at the origin."""
         scale = self.scale[i, t]
-        seasons_back = np.ceil(h / SEASON).astype(int) * SEASON
-        same_month = t + h - seasons_back  # the latest observed column in the target's calendar month
-        target_month = (self.panel.last_month[i] + t + h - (self.width - 1)) % SEASON
-        index = np.where(same_month >= 0, self.seasonal_index[i, np.maximum(same_month, 0)], np.nan)
-        seasonal = np.where(np.isfinite(index), index, 1.0)
+        same_month = self._same_month(t, h)
         columns = [
             h,
-            target_month,
+            (self.panel.last_month[i] + t + h - (self.width - 1)) % SEASON,
             *[self._y(i, t - k + 1) / scale for k in range(1, self.N_LAGS + 1)],
             self.mean_3[i, t] / scale,
             self.mean_6[i, t] / scale,
             self._y(i, same_month) / scale,
             self._y(i, same_month - SEASON) / scale,
-            index,
-            self.mean_12[i, t] * seasonal * self.growth[i, t] ** ((h + 5.5) / 12) / scale,
-            self.recent_level[i, t] * seasonal * self.growth[i, t] ** ((h + 1) / 12) / scale,
+            self.seasonal_index(i, t, h),
             self.yoy[i, t],
             self.zero_share[i, t],
             self.variation[i, t],
@@ -269,66 +262,67 @@ class _Features:
         ]
         return np.column_stack(columns).astype(np.float64)
 
-    def anchor(self, design: np.ndarray) -> np.ndarray:
-        """The structural forecast (scaled) the model corrects: it learns the residual from it."""
-        if ANCHOR is None:
-            return np.zeros(len(design))
-        return np.nan_to_num(design[:, self.NAMES.index(ANCHOR)])
-
-    def target(self, i: np.ndarray, t: np.ndarray, h: np.ndarray) -> np.ndarray:
-        return self._y(i, t + h)
-
-    def baseline(self, i: np.ndarray, t: np.ndarray, h: np.ndarray) -> np.ndarray:
-        """Seasonal naive once a series has a full season, before that the mean of its last three months."""
-        same_month = t + h - np.ceil(h / SEASON).astype(int) * SEASON
-        seasonal = self._y(i, same_month)
-        return np.where(self.history[i, t] >= SEASON, seasonal, self.mean_3[i, t])
-
-    def unit(self, i, t):
-        return self.scale[i, t] if TARGET_UNITS == "level" else self.error[i, t]
-
-    def error_scale(self, i: np.ndarray, t: np.ndarray) -> np.ndarray:
-        return self.error[i, t]
-
+    # --- the parts of the forecast, in units -----------------------------------------------
     def predict(self, model: HistGradientBoostingRegressor, i: np.ndarray, t: np.ndarray, h: np.ndarray) -> np.ndarray:
+        """The gradient-boosting forecast; 0 where a series has no level yet."""
         scale = self.scale[i, t]
         prediction = np.zeros(len(i))
         known = np.isfinite(scale)
         if known.any():
-            design = self.design(i[known], t[known], h[known])
-            unit = self.unit(i[known], t[known])
-            prediction[known] = self.anchor(design) * scale[known] + model.predict(design) * unit
+            prediction[known] = model.predict(self.design(i[known], t[known], h[known])) * scale[known]
         return prediction
+
+    def structural(self, i: np.ndarray, t: np.ndarray, h: np.ndarray) -> np.ndarray:
+        """Classical decomposition: 12-month mean × seasonal index of the target month × yearly growth.
+
+        The 12-month mean is centred 5.5 months before the origin, hence growth over ``h + 5.5``
+        months. Without a seasonal index (less than a year of history) or growth (less than two
+        years), factor 1; a series with negative values gets its 12-month mean.
+        """
+        index = self.seasonal_index(i, t, h)
+        multiplicative = np.isfinite(index) & ~self.has_negative[i, t]
+        index = np.where(multiplicative, index, 1.0)
+        growth = np.where(multiplicative, self.growth[i, t], 1.0)
+        return np.nan_to_num(self.mean_12[i, t] * index * growth ** ((h + 5.5) / SEASON))
+
+    def seasonal_naive(self, i: np.ndarray, t: np.ndarray, h: np.ndarray) -> np.ndarray:
+        """Seasonal naive once a series has a full season, before that the mean of its last three months."""
+        seasonal = self._y(i, self._same_month(t, h))
+        return np.nan_to_num(np.where(self.history[i, t] >= SEASON, seasonal, self.mean_3[i, t]))
 
 
 def _fit(features: _Features, rows: tuple[np.ndarray, np.ndarray, np.ndarray]) -> HistGradientBoostingRegressor:
+    """The gradient-boosting model on level-scaled targets (at most MAX_TRAIN_ROWS rows, sampled with a fixed seed)."""
     i, t, h = rows
-    rng = np.random.default_rng(RANDOM_STATE)
-    if SAMPLE == "error":
-        wgt = features.error[i, t]; wgt = wgt / wgt.sum()
-        keep = np.sort(rng.choice(len(i), MAX_TRAIN_ROWS, replace=True, p=wgt))
+    if len(i) > MAX_TRAIN_ROWS:
+        keep = np.sort(np.random.default_rng(RANDOM_STATE).choice(len(i), MAX_TRAIN_ROWS, replace=False))
         i, t, h = i[keep], t[keep], h[keep]
-    elif len(i) > MAX_TRAIN_ROWS:
-        keep = np.sort(rng.choice(len(i), MAX_TRAIN_ROWS, replace=False))
-        i, t, h = i[keep], t[keep], h[keep]
-    scale = features.scale[i, t]
-    model = HistGradientBoostingRegressor(**MODEL_PARAMS, categorical_features=features.CATEGORICAL, random_state=RANDOM_STATE)
     design = features.design(i, t, h)
-    # A feature no training row has (say, last year's month in a young panel) is set constant, so
+    # A feature no training row has (say, last year's month in a young panel) is made constant so
     # the model ignores it (scikit-learn's binning rejects all-missing columns).
     design[:, np.isnan(design).all(axis=0)] = 0.0
-    unit = features.unit(i, t)
-    target = (features.target(i, t, h) - features.anchor(design) * scale) / unit
-    target = np.clip(target, -TARGET_CAP, TARGET_CAP)
-    # Weighting by level makes the squared error in scaled units track the absolute error in units.
-    return model.fit(design, target, sample_weight=scale / scale.mean() if USE_WEIGHTS else None)
+    target = np.clip(features.target(i, t, h) / features.scale[i, t], -TARGET_CAP, TARGET_CAP)
+    model = HistGradientBoostingRegressor(**MODEL_PARAMS, categorical_features=features.CATEGORICAL, random_state=RANDOM_STATE)
+    return model.fit(design, target)
 
 
-def _best_weight(y: np.ndarray, model: np.ndarray, baseline: np.ndarray) -> float:
-    """The blend weight of the model with the lowest total absolute error (ties go to the model)."""
-    errors = [np.abs(y - (w * model + (1 - w) * baseline)).sum() for w in BLEND_WEIGHTS]
-    best = min(errors)
-    return max(w for w, e in zip(BLEND_WEIGHTS, errors) if e <= best * (1 + 1e-9))
+def _best_weights(y: np.ndarray, parts: dict[str, np.ndarray]) -> dict[str, float]:
+    """The convex combination of the parts (weights in quarters) with the lowest total absolute error.
+
+    Too few held-out points to judge: the structural forecast alone. Ties go to the earlier part.
+    """
+    names = list(parts)
+    if len(y) < MIN_CALIBRATION_POINTS:
+        return {name: float(name == "structural") for name in names}
+    grid = [w for w in itertools.product(range(BLEND_STEPS + 1), repeat=len(names)) if sum(w) == BLEND_STEPS]
+    grid.sort(reverse=True)  # more weight on earlier parts first, so ties go to them
+    best, best_error = None, np.inf
+    for combination in grid:
+        prediction = sum(k / BLEND_STEPS * parts[name] for k, name in zip(combination, names))
+        error = np.abs(y - prediction).sum()
+        if error < best_error * (1 - 1e-9):
+            best, best_error = combination, error
+    return {name: k / BLEND_STEPS for k, name in zip(best, names)}
 
 
 def _conformal_offsets(residuals: np.ndarray, steps: np.ndarray, horizon: int, level: float) -> tuple[np.ndarray, np.ndarray]:
@@ -393,8 +387,8 @@ def _lagged_mae(values: np.ndarray, lag: int) -> np.ndarray:
 
 
 def _same_month_mean(ratio: np.ndarray) -> np.ndarray:
-    """Mean of ``ratio`` over the same column modulo 12 (same calendar month) up to each column."""
-    n, width = ratio.shape
+    """Mean of the finite ``ratio`` values in the same calendar month (column modulo 12) up to each column."""
+    width = ratio.shape[1]
     observed = np.isfinite(ratio)
     filled = np.where(observed, ratio, 0.0)
     total, count = filled.copy(), observed.astype(float)

@@ -3,7 +3,10 @@
 
     Raw tables keep every version a record had on every export day. The latest is the one with
     the highest `order_by` value(s) (the spec's updated_at column), ties broken by the later
-    _export_date, then the later _loaded_at, then _source_file (so the choice is deterministic).
+    _export_date, then the later _loaded_at, then _source_file, and at last by a fingerprint of the
+    whole row: two different versions of one key with the same updated_at in the same file are
+    indistinguishable otherwise (raw tables keep no record number), and every run must pick the
+    same one so an incremental build equals a full refresh.
 
     relation:    a relation, or the name of a CTE, holding raw rows (with the lineage columns)
     key_columns: list of the primary key's columns
@@ -17,7 +20,7 @@
     {%- for column in order_by -%}
         {%- do ordering.append(column ~ ' desc nulls last') -%}
     {%- endfor -%}
-    {%- do ordering.extend(['_export_date desc', '_loaded_at desc', '_source_file desc']) -%}
+    {%- do ordering.extend(['_export_date desc', '_loaded_at desc', '_source_file desc', row_fingerprint('versions') ~ ' desc']) -%}
     select *
     from (
         select
@@ -29,4 +32,14 @@
         from {{ relation }} as versions
     ) as ranked_versions
     where _version_rank = 1
+{%- endmacro %}
+
+{# A text fingerprint of a whole row, given the row's table alias (dialect-specific). #}
+{% macro row_fingerprint(alias) -%}
+    {{ return(adapter.dispatch('row_fingerprint', 'salesops')(alias)) }}
+{%- endmacro %}
+
+{# DuckDB casts a table alias (a struct) to text; Postgres casts a row the same way. #}
+{% macro default__row_fingerprint(alias) -%}
+    md5(cast({{ alias }} as {{ dbt.type_string() }}))
 {%- endmacro %}

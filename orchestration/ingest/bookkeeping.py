@@ -56,15 +56,14 @@ _ADDED_COLUMNS = (
 
 def ensure_bookkeeping(conn: duckdb.DuckDBPyConnection) -> None:
     """Create the raw schema, the manifest and the rejects table when missing; add newer columns."""
-    present = set(
-        conn.execute(
-            "select table_name, column_name from information_schema.columns where table_schema = ? and table_name in (?, ?)",
-            [RAW_SCHEMA, MANIFEST_TABLE, REJECTS_TABLE],
-        ).fetchall()
-    )
-    if not present:
-        for statement in _DDL:
-            conn.execute(statement)
+    newest = {table: [c for t, c, _ in _ADDED_COLUMNS if t == table] for table in (MANIFEST_TABLE, REJECTS_TABLE)}
+    try:  # the usual case, checked cheaply: both tables exist with every column
+        for table, columns in newest.items():
+            conn.execute(f"select {', '.join(columns)} from {RAW_SCHEMA}.{table} limit 0")
+        return
+    except (duckdb.CatalogException, duckdb.BinderException):
+        pass
+    for statement in _DDL:
+        conn.execute(statement)
     for table, column, definition in _ADDED_COLUMNS:
-        if (table, column) not in present:
-            conn.execute(f"alter table {RAW_SCHEMA}.{table} add column if not exists {column} {definition}")
+        conn.execute(f"alter table {RAW_SCHEMA}.{table} add column if not exists {column} {definition}")

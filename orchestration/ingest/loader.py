@@ -510,9 +510,9 @@ def _added_extras(spec: SourceSpec, file: _File, extras: dict[str, int], extras_
 
 def _stage(conn: duckdb.DuckDBPyConnection, spec: SourceSpec, files: list[_File], extras: list[str]) -> None:
     """Read every prepared file, one statement per layout; a layout that fails is read file by file."""
-    conn.execute("create or replace temp table _files (_file_id integer, _staged varchar)")
-    rows = [(f.file_id, str(f.staged.path)) for f in files if f.active]
-    _insert_rows(conn, "_files", ["_file_id", "_staged"], rows)
+    conn.execute("create or replace temp table _files (_file_id integer, _staged varchar, source_file varchar, export_date date)")
+    rows = [(f.file_id, str(f.staged.path), f.load.source_file, f.load.export_date) for f in files if f.active]
+    _insert_rows(conn, "_files", ["_file_id", "_staged", "source_file", "export_date"], rows)
     create_stage(conn, spec, extras)
     groups: dict[tuple, list[_File]] = defaultdict(list)
     for file in files:
@@ -581,6 +581,9 @@ def _first_line(error: Exception) -> str:
 
 def _mark_duplicate_files(conn: duckdb.DuckDBPyConnection, files: list[_File]) -> None:
     """Files of this load with the same content as an earlier file of this load that has records: no-ops."""
+    hashes = [f.load.sha256 for f in files if f.active]
+    if len(hashes) == len(set(hashes)):
+        return
     counts = dict(conn.execute("select _file_id, count(*) from _stage group by all").fetchall())
     first: dict[str, _File] = {}
     for file in files:
@@ -786,6 +789,8 @@ def _locate_rejects(conn: duckdb.DuckDBPyConnection, spec: SourceSpec, files: li
             from _positions p where _typed._stage_row = p.stage_row
             """
         )
+    if spec.format.type != "parquet" and all(u[3] is not None for u in updates):
+        return
     names = ", ".join(f"{quote_literal(c.source)}, s.{quote_identifier('raw__' + c.name)}" for c in spec.columns)
     conn.execute(
         f"""
@@ -829,11 +834,8 @@ def _write(
     """Replace the export days' rows and rejects and add the manifest entries, in one transaction."""
     table = f"{RAW_SCHEMA}.{quote_identifier(spec.table_name)}"
     names = [quote_identifier(c.name) for c in spec.columns] + [quote_identifier(name) for name in extras]
-    conn.execute("create or replace temp table _loaded_files (_file_id integer, source_file varchar, export_date date)")
-    _insert_rows(
-        conn, "_loaded_files", ["_file_id", "source_file", "export_date"],
-        [(f.file_id, f.load.source_file, f.load.export_date) for f in files if f.load.status == "loaded"],
-    )
+    loaded = [f.file_id for f in files if f.load.status == "loaded" and f.staged is not None]
+    rejected = any(f.load.rows_rejected for f in files if f.load.status == "loaded")
     conn.execute("begin transaction")
     try:
         for name in extras:
@@ -846,28 +848,29 @@ def _write(
             f"""
             insert into {table} ({", ".join(names)}, _export_date, _source_file, _loaded_at)
             select {", ".join("t." + n for n in names)}, f.export_date, f.source_file, ?
-            from _typed t join _loaded_files f using (_file_id)
-            where t._errors is null
+            from _typed t join _files f using (_file_id)
+            where t._errors is null and list_contains(?, t._file_id)
             order by t._file_id, t._stage_row
             """,
-            [loaded_at],
+            [loaded_at, loaded],
         )
         conn.execute(
             f"delete from {RAW_SCHEMA}.{REJECTS_TABLE} where source = ? and object = ? "
             "and export_date between ? and ? and not list_contains(?, export_date)",
             [spec.source, spec.object, result.start, result.end, result.deferred_days],
         )
-        conn.execute(
-            f"""
-            insert into {RAW_SCHEMA}.{REJECTS_TABLE} (load_id, source, object, export_date, source_file, record_number,
-                line_number, reason, raw_record, rejected_at, column_names)
-            select ?, ?, ?, f.export_date, f.source_file, t._record, t._line, t._errors, t._raw, ?, t._error_columns
-            from _typed t join _loaded_files f using (_file_id)
-            where t._errors is not null
-            order by t._file_id, t._record
-            """,
-            [result.load_id, spec.source, spec.object, loaded_at],
-        )
+        if rejected:
+            conn.execute(
+                f"""
+                insert into {RAW_SCHEMA}.{REJECTS_TABLE} (load_id, source, object, export_date, source_file, record_number,
+                    line_number, reason, raw_record, rejected_at, column_names)
+                select ?, ?, ?, f.export_date, f.source_file, t._record, t._line, t._errors, t._raw, ?, t._error_columns
+                from _typed t join _files f using (_file_id)
+                where t._errors is not null and list_contains(?, t._file_id)
+                order by t._file_id, t._record
+                """,
+                [result.load_id, spec.source, spec.object, loaded_at, loaded],
+            )
         _write_manifest(conn, spec, result, loaded_at)
         conn.execute("commit")
     except Exception:

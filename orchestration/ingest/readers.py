@@ -92,13 +92,14 @@ def _stage_csv(conn: duckdb.DuckDBPyConnection, spec: SourceSpec, files: list[St
     columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width + 1)) + "}"
     names = "[" + ", ".join(quote_literal(h or f"(unnamed column {i + 1})") for i, h in enumerate(staged.header)) + "]"
     delimiter, quote = dialect.delimiter.replace("\t", "\\t"), dialect.quote
+    basis = "header" if dialect.header else "first record"
     present = f"len(list_filter([{', '.join(f'r.c{i}' for i in range(width))}], lambda v: v is not null))"
     field_count = f"""
         case
             when r.c{width} is not null then
-                {quote_literal(f'record: expected {width} fields as in the header, found {width + 1}; a value may contain an unquoted {delimiter!r}')}
+                {quote_literal(f'record: expected {width} fields as in the {basis}, found {width + 1}; a value may contain an unquoted {delimiter!r}')}
             when r.c{width - 1} is null then
-                {quote_literal(f'record: expected {width} fields as in the header, found ')} || {present}
+                {quote_literal(f'record: expected {width} fields as in the {basis}, found ')} || {present}
                 || '; field ' || ({present} + 1) || ' (' || coalesce({names}[({present} + 1)::integer], '?') || ') and after are missing'
                 || {quote_literal(f' (the line may be cut short, or the delimiter is not {delimiter!r})')}
         end"""
@@ -136,10 +137,10 @@ def _stage_csv(conn: duckdb.DuckDBPyConnection, spec: SourceSpec, files: list[St
                     'record: field ' || (first_column + 1) || ' (' || coalesce({names}[(first_column + 1)::integer], '?') || ')'
                     || {quote_literal(f': expected a quoted value to end with {quote} before the next {delimiter!r} or line end; the file may be cut short')}
                 when list_contains(types, 'TOO MANY COLUMNS') then
-                    {quote_literal(f'record: expected {width} fields as in the header, found ')} || most_found
+                    {quote_literal(f'record: expected {width} fields as in the {basis}, found ')} || most_found
                     || {quote_literal(f'; a value may contain an unquoted {delimiter!r}')}
                 when list_contains(types, 'MISSING COLUMNS') then
-                    {quote_literal(f'record: expected {width} fields as in the header, found ')} || least_found
+                    {quote_literal(f'record: expected {width} fields as in the {basis}, found ')} || least_found
                     || '; field ' || (least_found + 1) || ' (' || coalesce({names}[(least_found + 1)::integer], '?') || ') and after are missing'
                     || {quote_literal(f' (the line may be cut short, or the delimiter is not {delimiter!r})')}
                 else 'record: ' || message

@@ -3,9 +3,9 @@
 with
 
 bounds as (
-    select min(first_day) as first_day, max(last_day) as last_day
+    select min(first_date) as first_date, max(last_date) as last_date
     from (
-        select min(order_date) as first_day, max(order_date) as last_day from {{ ref('stg_erp__sales_orders') }}
+        select min(order_date) as first_date, max(order_date) as last_date from {{ ref('stg_erp__sales_orders') }}
         union all
         select min(requested_date), max(promised_date) from {{ ref('stg_erp__sales_order_lines') }}
         union all
@@ -25,8 +25,8 @@ bounds as (
 
 days as (
     {{ date_spine(
-        dbt.date_trunc('year', '(select first_day from bounds)'),
-        dbt.last_day('(select last_day from bounds)', 'year')
+        dbt.date_trunc('year', '(select first_date from bounds)'),
+        dbt.last_day('(select last_date from bounds)', 'year')
     ) }}
 ),
 

@@ -12,6 +12,8 @@
 -- One row per sales order line: the line's latest version with its order header's customer and
 -- order date. Daily-partitioned: reads only raw sources (it runs before staging is ever built);
 -- an incremental run recomputes every line touched by the partition window from all its raw rows.
+-- line_rows and order_rows clean and name columns exactly as stg_erp__sales_order_lines and
+-- stg_erp__sales_orders do (same columns, same order), so both pick the same latest version.
 with
 
 line_rows as (
@@ -39,8 +41,11 @@ order_rows as (
         {{ clean_text('order_id') }} as order_id,
         {{ clean_text('customer_id') }} as customer_id,
         {{ clean_text('external_reference') }} as opportunity_id,
+        {{ clean_text('sales_org') }} as sales_org,
+        {{ clean_code('currency_code') }} as currency_code,
         {{ clean_text('order_status') }} as order_status,
         order_date,
+        created_on,
         changed_on,
         _export_date,
         _loaded_at,
