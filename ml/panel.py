@@ -18,10 +18,15 @@ ID, DS, Y = "unique_id", "ds", "y"
 FORECAST_COLUMNS = [ID, DS, "yhat", "yhat_lo", "yhat_hi"]
 
 
-def validate_monthly(df: pd.DataFrame, horizon: int | None = None, level: float | None = None) -> pd.DataFrame:
+_UNCHECKED = object()  # default of validate_monthly's horizon and level: not given, not checked
+
+
+def validate_monthly(df: pd.DataFrame, horizon: int = _UNCHECKED, level: float = _UNCHECKED) -> pd.DataFrame:
     """The input frame checked and normalised: ``ds`` as month-start timestamps, ``y`` as float.
 
-    Raises ``ValueError`` naming the column, the offending rows and what was expected.
+    ``horizon`` and ``level`` are checked when passed (``None`` included: the models always pass
+    theirs, and ``None`` is not a horizon). Raises ``ValueError`` naming the column, the offending
+    rows and what was expected.
     """
     if not isinstance(df, pd.DataFrame):
         raise TypeError(f"expected a pandas DataFrame with columns {ID}, {DS}, {Y}; got {type(df).__name__}")
@@ -31,9 +36,11 @@ def validate_monthly(df: pd.DataFrame, horizon: int | None = None, level: float 
             f"input frame is missing column(s) {missing}; expected columns {ID!r} (series key), "
             f"{DS!r} (month-start dates) and {Y!r} (values); found {list(df.columns)}"
         )
-    if horizon is not None and (isinstance(horizon, bool) or not isinstance(horizon, (int, np.integer)) or horizon < 1):
+    if horizon is not _UNCHECKED and (isinstance(horizon, bool) or not isinstance(horizon, (int, np.integer)) or horizon < 1):
         raise ValueError(f"horizon must be a positive whole number of months; got {horizon!r}")
-    if level is not None and not (isinstance(level, (int, float, np.number)) and 0 < level < 100):
+    if level is not _UNCHECKED and (
+        isinstance(level, bool) or not (isinstance(level, (int, float, np.number)) and 0 < level < 100)
+    ):
         raise ValueError(f"level must be a percentage strictly between 0 and 100 (e.g. 80); got {level!r}")
     if df.empty:
         raise ValueError("input frame has no rows: nothing to forecast")
