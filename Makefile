@@ -5,6 +5,9 @@ UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 export SALESOPS_HOME ?= $(CURDIR)/data
 export DAGSTER_HOME ?= $(SALESOPS_HOME)/dagster_home
 SCALE ?= 1
+# Let Python cache compiled modules in .venv even where the environment forbids it: without the
+# cache every process (pytest, each dbt call) recompiles dagster, dbt and GX, a minute or more here.
+unexport PYTHONDONTWRITEBYTECODE
 SEED ?= 42
 
 .PHONY: install run demo-data pipeline ui test test-fast bench clean help

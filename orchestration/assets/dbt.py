@@ -35,7 +35,11 @@ def salesops_dbt_project() -> DbtProject:
         target=os.environ.get("SALESOPS_DBT_TARGET", "duckdb"),
     )
     if _manifest_is_stale(project):
-        project.preparer.prepare(project)
+        # dbt parse with the dbt beside this interpreter: dagster-dbt's own preparer looks for
+        # `dbt` on PATH, which a venv's python run without activation does not have.
+        DbtCliResource(project_dir=project, dbt_executable=dbt_executable()).cli(
+            ["parse", "--quiet"], target_path=project.target_path
+        ).wait()
     return project
 
 

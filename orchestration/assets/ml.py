@@ -37,9 +37,19 @@ _DEMAND_SQL = """
 """
 
 
-def backtest_origins(months: int, horizon: int = HORIZON) -> int:
-    """How many rolling origins the history allows: each needs MIN_TRAINING_MONTHS before it."""
-    return max(0, min(MAX_ORIGINS, months - horizon - MIN_TRAINING_MONTHS + 1))
+def backtest_plan(months: int) -> tuple[int, int]:
+    """The backtest's horizon and number of rolling origins for a history of ``months`` months.
+
+    Every origin needs MIN_TRAINING_MONTHS of history before it (seasonal naive needs a season,
+    MASE a seasonal difference). With room for the full HORIZON, up to MAX_ORIGINS origins; with
+    less (a young warehouse), one origin and as many months ahead as the history leaves; with no
+    room at all, ``(0, 0)``: no backtest.
+    """
+    room = months - MIN_TRAINING_MONTHS
+    if room < 1:
+        return 0, 0
+    horizon = min(HORIZON, room)
+    return horizon, max(1, min(MAX_ORIGINS, room - horizon + 1))
 
 
 def demand_forecast_tables(demand: pd.DataFrame, run_id: str) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -50,9 +60,9 @@ def demand_forecast_tables(demand: pd.DataFrame, run_id: str) -> tuple[pd.DataFr
     names = demand.drop_duplicates("unique_id").set_index("unique_id")[["product_family", "region"]]
     predicted = forecast(series, HORIZON, level=LEVEL).join(names, on="unique_id")
     predicted = predicted.assign(level=LEVEL, model=MODEL_NAME, as_of_month=as_of, run_id=run_id, created_at=created_at)
-    origins = backtest_origins(series["ds"].nunique())
+    horizon, origins = backtest_plan(series["ds"].nunique())
     if origins:
-        accuracy = accuracy_table(backtest(series, HORIZON, origins, level=LEVEL))
+        accuracy = accuracy_table(backtest(series, horizon, origins, level=LEVEL))
     else:
         accuracy = pd.DataFrame(columns=["model", "horizon", "wape", "mase", "bias", "coverage", "n_series", "n_points", "n_origins"])
     accuracy = accuracy.assign(as_of_month=as_of, run_id=run_id, created_at=created_at)

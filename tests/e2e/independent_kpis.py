@@ -58,9 +58,15 @@ def sales_by_rep_month(landing: Path) -> pd.DataFrame:
 
 
 def operations_by_family_month(landing: Path) -> pd.DataFrame:
-    """Lines due, OTIF lines, OTIF rate and fill rate per product family and promised month."""
+    """Lines due, OTIF lines, OTIF rate and fill rate per product family and promised month.
+
+    A line is due when promised on or before the last day that exported any delivery.
+    """
     lines = latest(read_export(landing, "erp", "sales_order_lines"), ["SALESORDERID", "SALESORDERITEM"], "CHANGEDAT")
-    deliveries = latest(read_export(landing, "erp", "deliveries"), ["DELIVERYID"], "CHANGEDAT")
+    all_deliveries = read_export(landing, "erp", "deliveries")
+    as_of = all_deliveries["_export_day"].max().replace("-", "")  # YYYYMMDD, as the ERP writes dates
+    lines = lines[lines["PROMISEDDATE"] <= as_of]
+    deliveries = latest(all_deliveries, ["DELIVERYID"], "CHANGEDAT")
     products = latest(read_export(landing, "erp", "products"), ["PRODUCTID"], "CHANGEDAT")
     deliveries["qty"] = deliveries["SHIPPEDQTY"].astype(int)
     merged = deliveries.merge(

@@ -44,15 +44,7 @@ def query(built, sql: str) -> pd.DataFrame:
 
 
 def check_results(result: dg.ExecuteInProcessResult) -> list[tuple[str, str, bool]]:
-    evaluations = [e for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"]
-    return [
-        (
-            e.event_specific_data.asset_check_evaluation.asset_key.to_user_string(),
-            e.event_specific_data.asset_check_evaluation.check_name,
-            e.event_specific_data.asset_check_evaluation.passed,
-        )
-        for e in evaluations
-    ]
+    return [(e.asset_key.to_user_string(), e.check_name, e.passed) for e in result.get_asset_check_evaluations()]
 
 
 def test_both_runs_succeed_with_every_check_passing(built) -> None:
@@ -143,4 +135,8 @@ def test_forecast_tables_are_written(built) -> None:
     assert (forecast["yhat_lo"] <= forecast["yhat"]).all() and (forecast["yhat"] <= forecast["yhat_hi"]).all()
     accuracy = query(built, "select * from ml.ml_forecast_accuracy")
     assert {"model", "wape", "mase", "bias"} <= set(accuracy.columns)
-    assert {"seasonal_naive"} < set(accuracy["model"])
+    # 14 complete months leave room for one backtest origin, one month ahead (backtest_plan)
+    overall = accuracy[accuracy["horizon"] == "all"].set_index("model")
+    assert sorted(overall.index) == ["global_gbm", "seasonal_naive"]
+    assert (overall["n_origins"] == 1).all() and set(accuracy["horizon"]) == {"all", "1"}
+    assert (overall["n_points"] == forecast["unique_id"].nunique()).all()

@@ -1,5 +1,7 @@
 -- One row per order line with what was shipped against it: in total and on or before the promised date.
--- The building block of OTIF and fill rate (kpi_operations_monthly).
+-- The building block of OTIF and fill rate (kpi_operations_monthly). A line is due once its promised
+-- date is on or before the deliveries' as-of day (the latest delivery export loaded): a line promised
+-- for a later day cannot have failed yet, whatever has shipped.
 with
 
 order_lines as (
@@ -8,6 +10,10 @@ order_lines as (
 
 shipments as (
     select * from {{ ref('fct_shipments') }}
+),
+
+deliveries_as_of as (
+    select max(_export_date) as as_of_date from shipments
 ),
 
 shipped_per_line as (
@@ -53,6 +59,7 @@ final as (
         end as on_time_filled_units,
 
         -- flags
+        coalesce(order_lines.promised_date <= (select as_of_date from deliveries_as_of), false) as is_due,
         coalesce(shipped_per_line.shipped_on_time_units, 0) >= order_lines.quantity as is_otif,
         coalesce(shipped_per_line.shipped_units, 0) >= order_lines.quantity as is_fully_shipped
     from order_lines

@@ -78,6 +78,7 @@ due as (
     from fulfilment
     inner join products
         on fulfilment.product_id = products.product_id
+    where fulfilment.is_due
     group by 1, 2
 ),
 
