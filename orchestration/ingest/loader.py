@@ -466,7 +466,12 @@ def _match_columns(spec: SourceSpec, header: list[str]) -> tuple[dict[str, int],
     if loose:
         notes.append("matched header(s) ignoring case and spaces: " + ", ".join(loose))
     if missing_optional and drift != "fail":
-        notes.append("optional column(s) missing, loaded as empty: " + ", ".join(f'"{c.source}" (for {c.name})' for c in missing_optional))
+        empty = [c for c in missing_optional if c.default is None]
+        defaulted = [c for c in missing_optional if c.default is not None]
+        if empty:
+            notes.append("optional column(s) missing, loaded as empty: " + ", ".join(f'"{c.source}" (for {c.name})' for c in empty))
+        if defaulted:
+            notes.append("column(s) missing, loaded as the spec's default: " + ", ".join(f'"{c.source}" (for {c.name} = {c.default!r})' for c in defaulted))
     if extras and drift == "ignore":
         notes.append(f"{len(extras)} column(s) not in the spec, not loaded: " + ", ".join(f'"{n}"' for n in _some(list(extras))))
     return mapping, extras, problems, notes

@@ -38,7 +38,9 @@ _SPEC_KEYS = {
     "source", "object", "description", "file_pattern", "format", "primary_key", "updated_at", "columns",
     "on_bad_row", "on_rule_violation", "on_key_conflict", "on_schema_drift", "day_files", "settle_seconds",
 }
-_COLUMN_KEYS = {"name", "source", "aliases", "type", "required", "range", "values", "format", "on_rule_violation", "description"}
+_COLUMN_KEYS = {
+    "name", "source", "aliases", "type", "required", "range", "values", "format", "on_rule_violation", "description", "default",
+}
 
 
 class SpecError(ValueError):
@@ -60,6 +62,7 @@ class ColumnSpec:
     formats: tuple[str, ...] | None = None  # strptime format(s) overriding the file format's
     on_rule_violation: str = "reject"
     description: str = ""
+    default: str | None = None  # varchar columns: the text loaded when the export has no value (or no such column)
 
     @property
     def export_names(self) -> tuple[str, ...]:
@@ -341,6 +344,7 @@ def _parse_columns(raw: Any, fmt: FormatSpec, default_policy: str, path: Path) -
             if column_type not in ("date", "timestamp"):
                 raise SpecError(f"{where}: format applies to date and timestamp columns only")
             formats = _as_tuple(_formats(formats, f"{where}: format"))
+        default = _default(item, column_type, required, where)
         columns.append(
             ColumnSpec(
                 name=name,
@@ -354,6 +358,7 @@ def _parse_columns(raw: Any, fmt: FormatSpec, default_policy: str, path: Path) -
                 formats=formats,
                 on_rule_violation=policy,
                 description=str(item.get("description", "")),
+                default=default,
             )
         )
     names = [column.name for column in columns]
@@ -365,6 +370,20 @@ def _parse_columns(raw: Any, fmt: FormatSpec, default_policy: str, path: Path) -
     if duplicates:
         raise SpecError(f"{path}: export column(s) mapped twice: {', '.join(duplicates)}")
     return tuple(columns)
+
+
+def _default(item: dict[str, Any], column_type: str, required: bool, where: str) -> str | None:
+    """The text a varchar column takes when the export has no value for it (or lacks the column)."""
+    if "default" not in item:
+        return None
+    value = item["default"]
+    if column_type != "varchar":
+        raise SpecError(f"{where}: default applies to varchar columns only, not {column_type}")
+    if required:
+        raise SpecError(f"{where}: a column with a default is never empty; drop required (a file without the column loads the default)")
+    if not isinstance(value, str) or not value.strip():
+        raise SpecError(f"{where}: default must be a non-empty text (quote it), got {value!r}")
+    return value
 
 
 def _range(raw: Any, column_type: str, where: str) -> tuple[tuple | None, tuple | None]:

@@ -36,11 +36,13 @@ def _list_literal(values: tuple[str, ...]) -> str:
 
 
 def _value(column: ColumnSpec, fmt: FormatSpec) -> str:
-    """The raw text with the format's null markers turned into NULL."""
+    """The raw text with the format's null markers turned into NULL, then empty text into the column's default."""
     raw = stage_column(column)
-    if not fmt.null_values:
-        return raw
-    return f"(case when trim({raw}) in ({', '.join(quote_literal(v) for v in fmt.null_values)}) then null else {raw} end)"
+    if fmt.null_values:
+        raw = f"(case when trim({raw}) in ({', '.join(quote_literal(v) for v in fmt.null_values)}) then null else {raw} end)"
+    if column.default is not None:
+        raw = f"(case when {raw} is null or trim({raw}) = '' then {quote_literal(column.default)} else {raw} end)"
+    return raw
 
 
 def _missing(column: ColumnSpec, fmt: FormatSpec) -> str:

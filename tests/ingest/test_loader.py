@@ -132,3 +132,22 @@ def test_empty_folder_range_and_empty_file(tmp_path: Path, conn) -> None:
     result = load_export_days(conn, SPECS["crm__opportunities"], tmp_path, date(2024, 2, 1), date(2024, 2, 3))
     assert [(f.status, f.rows_read) for f in result.files] == [("loaded", 0)]
     assert conn.execute("select count(*) from raw.crm__opportunities").fetchone() == (0,)
+
+
+def test_a_column_default_fills_missing_columns_and_empty_values(tmp_path: Path, conn, make_spec) -> None:
+    from tests.ingest.helpers import HEADER, csv_text, drop, load, order
+
+    spec = make_spec(
+        replace={"encoding: utf-8,": 'encoding: utf-8, null_values: ["n/a"],'},
+        extra='  - {name: channel, source: Channel, type: varchar, default: "unknown"}\n',
+    )
+    drop(tmp_path, spec, csv_text(order("A1"), order("A2")), day="2024-03-01")
+    drop(tmp_path, spec, csv_text(order("B1") + ",shop", order("B2") + ",", order("B3") + ", ", order("B4") + ",n/a",
+                                  header=HEADER + ",Channel"), day="2024-03-02")
+    first, second = load(conn, spec, tmp_path, date(2024, 3, 1)), load(conn, spec, tmp_path, date(2024, 3, 2))
+    assert first.files[0].notes == ["column(s) missing, loaded as the spec's default: \"Channel\" (for channel = 'unknown')"]
+    assert (first.rows_loaded, second.rows_loaded, second.rows_rejected) == (2, 4, 0)
+    assert second.files[0].notes == []
+    assert conn.execute("select order_id, channel from raw.shop__orders order by order_id").fetchall() == [
+        ("A1", "unknown"), ("A2", "unknown"), ("B1", "shop"), ("B2", "unknown"), ("B3", "unknown"), ("B4", "unknown"),
+    ]

@@ -124,3 +124,27 @@ def test_every_key_of_a_full_spec_is_read(tmp_path: Path) -> None:
     qty, due = spec.column("qty"), spec.column("due")
     assert (qty.export_names, qty.value_range, qty.on_rule_violation) == (("Menge", "Qty"), (1, None), "reject")
     assert (due.formats, due.date_range, due.on_rule_violation) == (("%Y%m%d",), ("2000-01-01", None), "warn")
+
+
+def test_a_varchar_column_may_have_a_default(tmp_path: Path) -> None:
+    text = MINIMAL + '  - {name: region, source: Region, type: varchar, default: "Unassigned"}\n'
+    spec = load_spec(write_spec(tmp_path, text))
+    assert spec.column("region").default == "Unassigned"
+    assert spec.column("thing_id").default is None
+
+
+@pytest.mark.parametrize(
+    ("column", "message"),
+    [
+        ("{name: qty, source: Qty, type: integer, default: '0'}", "columns[2] (qty): default applies to varchar columns only, not integer"),
+        ("{name: region, source: Region, type: varchar, required: true, default: x}", "a column with a default is never empty; drop required"),
+        ("{name: region, source: Region, type: varchar, default: 3}", "default must be a non-empty text (quote it), got 3"),
+        ("{name: region, source: Region, type: varchar, default: ' '}", "default must be a non-empty text"),
+    ],
+)
+def test_a_default_is_refused_where_it_cannot_apply(tmp_path: Path, column: str, message: str) -> None:
+    path = write_spec(tmp_path, MINIMAL + f"  - {column}\n")
+    with pytest.raises(SpecError) as error:
+        load_spec(path)
+    assert str(error.value).startswith(str(path))
+    assert message in str(error.value)
