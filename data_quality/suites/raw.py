@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
-import great_expectations as gx
-from great_expectations.expectations.expectation import Expectation
+if TYPE_CHECKING:
+    from great_expectations.expectations.expectation import Expectation
 
 
 def raw_table_expectations(
@@ -15,6 +16,8 @@ def raw_table_expectations(
     allowed_values: Mapping[str, Sequence[str]],
 ) -> list[Expectation]:
     """The table has exactly the spec's columns; required values are present; values lie in their rules."""
+    import great_expectations as gx  # slow to import: only when a suite is built
+
     expectations: list[Expectation] = [
         gx.expectations.ExpectTableColumnsToMatchSet(column_set=list(columns), exact_match=False)
     ]

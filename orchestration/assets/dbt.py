@@ -5,6 +5,7 @@ incremental models as the vars ``min_date`` / ``max_date``. The manifest comes f
 """
 
 
+import fcntl
 import json
 import os
 import sys
@@ -35,11 +36,18 @@ def salesops_dbt_project() -> DbtProject:
         target=os.environ.get("SALESOPS_DBT_TARGET", "duckdb"),
     )
     if _manifest_is_stale(project):
-        # dbt parse with the dbt beside this interpreter: dagster-dbt's own preparer looks for
-        # `dbt` on PATH, which a venv's python run without activation does not have.
-        DbtCliResource(project_dir=project, dbt_executable=dbt_executable()).cli(
-            ["parse", "--quiet"], target_path=project.target_path
-        ).wait()
+        target = project.manifest_path.parent
+        target.mkdir(parents=True, exist_ok=True)
+        # One parse at a time (the UI's code server, run workers and test workers may all start
+        # together); whoever waited finds the manifest fresh and parses nothing.
+        with open(target / ".parse.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if _manifest_is_stale(project):
+                # dbt parse with the dbt beside this interpreter: dagster-dbt's own preparer looks
+                # for `dbt` on PATH, which a venv's python run without activation does not have.
+                DbtCliResource(project_dir=project, dbt_executable=dbt_executable()).cli(
+                    ["parse", "--quiet"], target_path=project.target_path
+                ).wait()
     return project
 
 

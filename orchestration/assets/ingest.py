@@ -8,7 +8,7 @@ raw table. Each run loads its whole partition range in one pass (``BackfillPolic
 import dagster as dg
 import pandas as pd
 
-from data_quality import QualityReport, validate_frame
+import data_quality
 from data_quality.suites.raw import raw_table_expectations
 from orchestration.ingest import LoadResult, SourceSpec, load_export_days, load_specs
 from orchestration.ingest.sql import quote_identifier
@@ -63,7 +63,7 @@ def build_ingest_asset(spec: SourceSpec, partitions: dg.PartitionsDefinition) ->
             f"{result.rows_loaded} loaded, {result.rows_rejected} rejected"
         )
         yield dg.MaterializeResult(metadata=_load_metadata(result, loaded))
-        report = validate_frame(loaded, f"raw.{spec.table_name}", _expectations(spec))
+        report = data_quality.validate_frame(loaded, f"raw.{spec.table_name}", _expectations(spec))
         yield dg.AssetCheckResult(
             check_name=SPEC_CHECK,
             passed=report.success,
@@ -118,7 +118,7 @@ def _load_metadata(result: LoadResult, loaded: pd.DataFrame) -> dict[str, dg.Met
     }
 
 
-def _report_metadata(report: QualityReport) -> dict[str, int | dg.MetadataValue]:
+def _report_metadata(report: "data_quality.QualityReport") -> dict[str, int | dg.MetadataValue]:
     return {
         "rows_checked": report.rows,
         "expectations": report.evaluated,

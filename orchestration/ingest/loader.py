@@ -62,6 +62,7 @@ from orchestration.ingest.sql import (
 
 MAX_NAMES_IN_NOTE = 10
 INSERT_BATCH = 200
+FRAME_INSERT_MIN_ROWS = 20  # measured: 415 manifest rows take 1.1 s as bound parameters, 0.08 s as a frame
 
 
 @dataclass
@@ -905,7 +906,7 @@ def _write_manifest(conn: duckdb.DuckDBPyConnection, spec: SourceSpec, result: L
 def _insert_rows(conn: duckdb.DuckDBPyConnection, table: str, columns: list[str], rows: list[tuple]) -> None:
     """Insert many rows in few statements (DuckDB's executemany runs one statement per row)."""
     names = ", ".join(quote_identifier(c) for c in columns)
-    if len(rows) > 10 * INSERT_BATCH:  # many rows: one scan of a registered frame is faster than many statements
+    if len(rows) > FRAME_INSERT_MIN_ROWS:  # one scan of a registered frame beats binding thousands of parameters
         import pandas as pd
 
         conn.register("_rows_to_insert", pd.DataFrame(rows, columns=columns).astype(object))
