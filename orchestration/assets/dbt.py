@@ -6,18 +6,20 @@ incremental models as the vars ``min_date`` / ``max_date``. The manifest comes f
 
 
 import fcntl
+import importlib.metadata
 import json
 import os
 import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import date
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+from packaging import version
 
 from orchestration.partitions import WAREHOUSE_POOL, window_dates
 from orchestration.resources import SalesopsHome
@@ -45,7 +47,7 @@ def salesops_dbt_project() -> DbtProject:
             if _manifest_is_stale(project):
                 # dbt parse with the dbt beside this interpreter: dagster-dbt's own preparer looks
                 # for `dbt` on PATH, which a venv's python run without activation does not have.
-                DbtCliResource(project_dir=project, dbt_executable=dbt_executable()).cli(
+                InstalledDbtCliResource(project_dir=project, dbt_executable=dbt_executable()).cli(
                     ["parse", "--quiet"], target_path=project.target_path
                 ).wait()
     return project
@@ -142,5 +144,18 @@ def dbt_executable() -> str:
     return str(beside) if beside.exists() else "dbt"
 
 
+class InstalledDbtCliResource(DbtCliResource):
+    """dagster-dbt's dbt resource, told the dbt-core version instead of asking ``dbt --version``.
+
+    ``dbt --version`` also asks PyPI for the latest release: 15-20 s per dbt invocation here, and
+    a hang where the network is slow. The project installs dbt-core (never dbt Fusion), so the
+    version installed beside this interpreter is the version the executable runs.
+    """
+
+    @cached_property
+    def _cli_version(self) -> version.Version:
+        return version.parse(importlib.metadata.version("dbt-core"))
+
+
 def dbt_resource() -> DbtCliResource:
-    return DbtCliResource(project_dir=salesops_dbt_project(), dbt_executable=dbt_executable())
+    return InstalledDbtCliResource(project_dir=salesops_dbt_project(), dbt_executable=dbt_executable())
