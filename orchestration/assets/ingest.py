@@ -62,7 +62,7 @@ def build_ingest_asset(spec: SourceSpec, partitions: dg.PartitionsDefinition) ->
             f"raw.{spec.table_name} {start}..{end}: {len(result.files)} files, {result.rows_read} read, "
             f"{result.rows_loaded} loaded, {result.rows_rejected} rejected"
         )
-        yield dg.MaterializeResult(metadata=_load_metadata(result, loaded))
+        yield dg.MaterializeResult(metadata=_load_metadata(result, loaded, detailed=start == end))
         report = data_quality.validate_frame(loaded, f"raw.{spec.table_name}", _expectations(spec))
         yield dg.AssetCheckResult(
             check_name=SPEC_CHECK,
@@ -91,7 +91,22 @@ def _expectations(spec: SourceSpec) -> list:
     )
 
 
-def _load_metadata(result: LoadResult, loaded: pd.DataFrame) -> dict[str, dg.MetadataValue | int | str]:
+def _load_metadata(result: LoadResult, loaded: pd.DataFrame, detailed: bool) -> dict[str, dg.MetadataValue | int | str]:
+    """What the UI shows on each partition's materialization: counts always; the file manifest and
+    a preview only for a one-day run (a range run copies its metadata to every day it covers, so a
+    backfill of years would store the same tables thousands of times; raw._load_manifest has them).
+    """
+    counts = {
+        "files": len(result.files),
+        "rows_read": result.rows_read,
+        "rows_loaded": result.rows_loaded,
+        "rows_rejected": result.rows_rejected,
+        "files_rejected": len(result.rejected_files),
+        "export_days": f"{result.start} .. {result.end}",
+        "dagster/row_count": len(loaded),
+    }
+    if not detailed:
+        return counts
     manifest = pd.DataFrame(
         [
             {
@@ -106,13 +121,7 @@ def _load_metadata(result: LoadResult, loaded: pd.DataFrame) -> dict[str, dg.Met
         ]
     )
     return {
-        "files": len(result.files),
-        "rows_read": result.rows_read,
-        "rows_loaded": result.rows_loaded,
-        "rows_rejected": result.rows_rejected,
-        "files_rejected": len(result.rejected_files),
-        "export_days": f"{result.start} .. {result.end}",
-        "dagster/row_count": len(loaded),
+        **counts,
         "load_manifest": dg.MetadataValue.md(manifest.tail(31).to_markdown(index=False) if len(manifest) else "no files"),
         "preview": dg.MetadataValue.md(loaded.head(10).to_markdown(index=False) if len(loaded) else "no rows"),
     }
