@@ -19,7 +19,7 @@ $(UV):
 	$(PYTHON) -m pip install --quiet --user uv
 
 install: $(UV)  ## create .venv with the locked dependencies
-	$(UV) sync --frozen --quiet
+	$(UV) sync --frozen --quiet --compile-bytecode  # as pip does: no process pays for compiling dagster, dbt and GX later
 
 dagster-home:
 	@mkdir -p $(DAGSTER_HOME)

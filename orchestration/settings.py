@@ -6,6 +6,7 @@ One variable, ``SALESOPS_HOME`` (default ``./data``), roots everything the platf
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,3 +50,9 @@ def salesops_paths(home: str | os.PathLike[str] | None = None) -> Paths:
 def history_start() -> str:
     """First export day the daily partitions cover (``SALESOPS_HISTORY_START``, ISO date)."""
     return os.environ.get("SALESOPS_HISTORY_START", DEFAULT_HISTORY_START)
+
+
+def dbt_executable() -> str:
+    """The dbt installed beside this Python (the project's virtual environment), else ``dbt`` on PATH."""
+    beside = Path(sys.executable).with_name("dbt")
+    return str(beside) if beside.exists() else "dbt"

@@ -9,7 +9,6 @@ import fcntl
 import importlib.metadata
 import json
 import os
-import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import date
@@ -23,6 +22,7 @@ from packaging import version
 
 from orchestration.partitions import WAREHOUSE_POOL, window_dates
 from orchestration.resources import SalesopsHome
+from orchestration.settings import dbt_executable
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 DAILY_TAG = "daily_partitioned"
@@ -136,12 +136,6 @@ def dbt_home(salesops: SalesopsHome) -> Iterator[None]:
             os.environ.pop("SALESOPS_HOME", None)
         else:
             os.environ["SALESOPS_HOME"] = previous
-
-
-def dbt_executable() -> str:
-    """The dbt installed beside this Python (the project's virtual environment), else ``dbt`` on PATH."""
-    beside = Path(sys.executable).with_name("dbt")
-    return str(beside) if beside.exists() else "dbt"
 
 
 class InstalledDbtCliResource(DbtCliResource):

@@ -72,3 +72,11 @@ def counts(result: LoadResult) -> list[tuple]:
 
 def rows(conn, spec: SourceSpec, columns: str = "order_id") -> list[tuple]:
     return conn.execute(f"select {columns} from raw.{spec.table_name} order by all").fetchall()
+
+
+def link_exports(landing: Path, source: str, day: date, files: dict[str, Path]) -> None:
+    """Land existing export files without copying them: ``landing/<source>/<object>/<day>/<name>`` links."""
+    for obj, path in files.items():
+        folder = landing / source / obj / day.isoformat()
+        folder.mkdir(parents=True)
+        (folder / path.name).symlink_to(path)

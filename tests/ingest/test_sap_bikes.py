@@ -17,6 +17,7 @@ import pytest
 from orchestration.ingest import load_export_days
 from orchestration.ingest.specs import load_catalog
 from tests.conftest import SAP_BIKES
+from tests.ingest.helpers import link_exports
 
 pytestmark = pytest.mark.skipif(
     not (SAP_BIKES / "SalesOrders.csv").is_file(),
@@ -49,10 +50,7 @@ def sap(tmp_path_factory):
 
     home = tmp_path_factory.mktemp("sap_bikes")
     landing = home / "landing"
-    for obj, name in FILES.items():
-        folder = landing / "sap" / obj / EXPORT_DAY.isoformat()
-        folder.mkdir(parents=True)
-        (folder / name).symlink_to(SAP_BIKES / name)
+    link_exports(landing, "sap", EXPORT_DAY, {obj: SAP_BIKES / name for obj, name in FILES.items()})
     conn = duckdb.connect()
     conn.execute("set TimeZone = 'UTC'")
     specs = {spec.object: spec for spec in load_catalog("sap")}

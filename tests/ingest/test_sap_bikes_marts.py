@@ -23,7 +23,6 @@ import csv
 import json
 import os
 import subprocess
-import sys
 from collections import Counter, defaultdict
 from datetime import date
 from decimal import Decimal
@@ -33,7 +32,9 @@ import pytest
 
 from orchestration.ingest import load_export_days
 from orchestration.ingest.specs import CATALOG_DIR, SPECS_DIR, load_specs
+from orchestration.settings import dbt_executable
 from tests.conftest import SAP_BIKES
+from tests.ingest.helpers import link_exports
 
 pytestmark = [
     pytest.mark.slow,
@@ -73,12 +74,6 @@ def month(text: str) -> date:
     return date(int(text[:4]), int(text[4:6]), 1)
 
 
-def dbt_executable() -> str:
-    """The dbt beside this interpreter, as orchestration.assets.dbt finds it (not imported: it loads Dagster)."""
-    beside = Path(sys.executable).with_name("dbt")
-    return str(beside) if beside.exists() else "dbt"
-
-
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory):
     """A warehouse built by one dbt build from the SAP Bikes export; yields a read-only connection."""
@@ -86,10 +81,7 @@ def warehouse(tmp_path_factory):
 
     home = tmp_path_factory.mktemp("sap_bikes_marts")
     landing = home / "landing"
-    for obj, name in FILES.items():
-        folder = landing / "erp" / obj / EXPORT_DAY.isoformat()
-        folder.mkdir(parents=True)
-        (folder / name).symlink_to(SAP_BIKES / name)
+    link_exports(landing, "erp", EXPORT_DAY, {obj: SAP_BIKES / name for obj, name in FILES.items()})
     sap_specs = load_specs(SAP_ERP_SPECS)
     assert sorted(spec.object for spec in sap_specs) == sorted(FILES)
     mapped = {spec.table_name for spec in sap_specs}
