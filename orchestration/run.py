@@ -43,17 +43,19 @@ RECORDED_LOAD_DAYS = 62
 
 
 def run_pipeline(
-    paths: Paths, instance: dg.DagsterInstance, load_instance: dg.DagsterInstance | None = None
+    paths: Paths, instance: dg.DagsterInstance, long_load_instance: dg.DagsterInstance | None = None
 ) -> tuple[dg.ExecuteInProcessResult, dg.ExecuteInProcessResult]:
-    """Load every export day (recorded in ``load_instance``, default ``instance``), then build the warehouse."""
+    """Load every export day, then build the warehouse, both recorded in ``instance``; a load of more
+    than RECORDED_LOAD_DAYS days is recorded in ``long_load_instance`` instead, when one is given."""
     from orchestration.definitions import build_definitions
 
     export_range = landing_range(paths)
     if export_range is None:
         raise SystemExit(f"No export folders under {paths.landing}. Generate the demo data first: make demo-data")
+    long_load = (export_range[1] - export_range[0]).days + 1 > RECORDED_LOAD_DAYS
     defs = build_definitions()
     load = defs.resolve_job_def(DAILY_LOAD_JOB).execute_in_process(
-        instance=load_instance or instance,
+        instance=long_load_instance if long_load and long_load_instance else instance,
         tags={
             ASSET_PARTITION_RANGE_START_TAG: as_partition_key(export_range[0]),
             ASSET_PARTITION_RANGE_END_TAG: as_partition_key(export_range[1]),
@@ -72,9 +74,7 @@ def main(argv: list[str] | None = None) -> int:
         warnings.filterwarnings("ignore", category=category)
     os.environ["SALESOPS_HOME"] = str(paths.home)  # dbt reads it from its profile
     instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
-    export_range = landing_range(paths)
-    long_load = export_range is not None and (export_range[1] - export_range[0]).days + 1 > RECORDED_LOAD_DAYS
-    run_pipeline(paths, instance, dg.DagsterInstance.ephemeral() if long_load else None)
+    run_pipeline(paths, instance, long_load_instance=dg.DagsterInstance.ephemeral())
     print(f"\nWarehouse: {paths.warehouse}")
     print(kpi_summary(paths.warehouse))
     return 0

@@ -34,8 +34,7 @@ def kpi_summary(warehouse: Path, months: int = MONTHS) -> str:
     with warehouse_connection(warehouse, read_only=True) as conn:
         # Complete months: the `months` calendar months before the first one the exports do not yet cover
         # to its last day (the month of the day after the latest export day loaded).
-        first, current = conn.execute(_WINDOW, [months]).fetchone()
-        window = [first, current]
+        window = list(conn.execute(_WINDOW, [months]).fetchone())  # [first month, first month not complete)
         sales = {row[0]: row[1:] for row in conn.execute(_SALES, window).fetchall()}
         operations = {row[0]: row[1:] for row in conn.execute(_OPERATIONS, window).fetchall()}
         customers = {row[0]: row[1:] for row in conn.execute(_CUSTOMERS, window).fetchall()}
