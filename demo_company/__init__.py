@@ -12,6 +12,7 @@ tests, never by production code.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -32,11 +33,12 @@ TRUTH_FOLDER = "demo_truth"
 
 @dataclass(frozen=True)
 class GeneratedCompany:
-    """What :func:`generate` wrote: rows per raw table, and the first and last export day."""
+    """What :func:`generate` wrote: rows per raw table, the first simulated day, the first and last export day."""
 
     rows: dict[str, int]
-    start: object
-    end: object
+    history_start: date
+    start: date
+    end: date
 
     @property
     def order_lines(self) -> int:
@@ -62,9 +64,10 @@ def generate(home: str | Path, config: DemoConfig | None = None) -> GeneratedCom
     home = Path(home)
     company = simulate(config)
     rng = np.random.default_rng(config.seed + 1)
-    rows = write_exports(export_objects(company, rng), home / "landing", company.start, company.end, rng)
+    first_export, last_export = config.export_window()
+    rows = write_exports(export_objects(company, rng), home / "landing", first_export, last_export, rng)
     _write_truth(company, home / TRUTH_FOLDER)
-    return GeneratedCompany(rows, company.start, company.end)
+    return GeneratedCompany(rows, company.start, first_export, last_export)
 
 
 def _write_truth(company: Company, folder: Path) -> None:

@@ -1,8 +1,9 @@
 """Render the simulated company as the export files its three systems would write.
 
 Every object is a delta export: a record appears in the export of each day it was created or
-changed (anything dated before the first export day is in that day's initial export). A small share
-of records is delivered again the next day, unchanged, as real exports do.
+changed. The first export day's export is the initial one: it also holds the latest version (as of
+that day) of every record created or changed before it. A small share of records is delivered
+again the next day, unchanged, as real exports do.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ class ExportObject:
     source: str
     object: str
     frame: pd.DataFrame  # export columns as text, plus the export day in EXPORT
+    key: tuple[str, ...]  # the columns that identify a record across its versions
     jsonl: bool = False
     redelivered: bool = True  # whether a share of records is delivered twice
 
@@ -88,13 +90,11 @@ def export_objects(company: Company, rng: np.random.Generator) -> list[ExportObj
 
 
 def write_exports(objects: list[ExportObject], landing: Path, start: date, end: date, rng: np.random.Generator) -> dict[str, int]:
-    """Write each object's records into one file per export day; returns rows written per object."""
+    """Write each object's records into one file per export day from ``start`` to ``end``; returns rows written per object."""
     written = {}
     first, last = day(start), day(end)
     for obj in objects:
-        frame = obj.frame.copy()
-        exported = frame[EXPORT].to_numpy().astype("datetime64[D]")
-        frame[EXPORT] = np.maximum(exported, first)
+        frame = _initial_export(obj, first)
         frame = frame[frame[EXPORT].to_numpy() <= last]
         if obj.redelivered and len(frame):
             again = frame[rng.random(len(frame)) < DUPLICATE_SHARE].copy()
@@ -103,6 +103,14 @@ def write_exports(objects: list[ExportObject], landing: Path, start: date, end: 
         frame = frame.sort_values(EXPORT, kind="stable")
         written[f"{obj.source}__{obj.object}"] = _write_object(obj, frame, landing)
     return written
+
+
+def _initial_export(obj: ExportObject, first: np.datetime64) -> pd.DataFrame:
+    """The object's versions with those before ``first`` replaced by each record's latest one, exported on ``first``."""
+    frame = obj.frame.sort_values(EXPORT, kind="stable")  # versions of one day stay in the order built
+    exported = frame[EXPORT].to_numpy().astype("datetime64[D]")
+    history = frame[exported < first].drop_duplicates(list(obj.key), keep="last").assign(**{EXPORT: first})
+    return pd.concat([history, frame[exported >= first]])
 
 
 def _write_object(obj: ExportObject, frame: pd.DataFrame, landing: Path) -> int:
@@ -188,7 +196,7 @@ def _users(company: Company, rng: np.random.Generator) -> ExportObject:
     promoted["Title"] = "Senior Account Executive"
     promoted["LastModifiedDate"] = crm_timestamp([when]).to_numpy()
     promoted[EXPORT] = when.astype("datetime64[D]")
-    return ExportObject("crm", "users", pd.concat([frame, promoted], ignore_index=True))
+    return ExportObject("crm", "users", pd.concat([frame, promoted], ignore_index=True), ("Id",))
 
 
 def _tracked(company: Company) -> list[Customer]:
@@ -223,7 +231,7 @@ def _accounts(company: Company, rng: np.random.Generator) -> ExportObject:
     edited["Industry"] = rng.choice(["Retail", "Wholesale", "Rental"], len(edited))
     edited["LastModifiedDate"] = crm_timestamp(when).to_numpy()
     edited[EXPORT] = when.astype("datetime64[D]")
-    return ExportObject("crm", "accounts", pd.concat([frame, edited], ignore_index=True))
+    return ExportObject("crm", "accounts", pd.concat([frame, edited], ignore_index=True), ("Id",))
 
 
 def _contacts(company: Company, rng: np.random.Generator) -> ExportObject:
@@ -238,7 +246,7 @@ def _contacts(company: Company, rng: np.random.Generator) -> ExportObject:
     frame["CreatedDate"] = crm_timestamp(frame["created"])
     frame["LastModifiedDate"] = frame["CreatedDate"]
     frame[EXPORT] = frame["created"].to_numpy().astype("datetime64[D]")
-    return ExportObject("crm", "contacts", frame.drop(columns=["created"]))
+    return ExportObject("crm", "contacts", frame.drop(columns=["created"]), ("Id",))
 
 
 def _opportunities(company: Company, rng: np.random.Generator) -> ExportObject:
@@ -270,7 +278,7 @@ def _opportunities(company: Company, rng: np.random.Generator) -> ExportObject:
             EXPORT: events["changed_at"].to_numpy().astype("datetime64[D]"),
         }
     )
-    return ExportObject("crm", "opportunities", frame)
+    return ExportObject("crm", "opportunities", frame, ("Id",))
 
 
 def _opportunity_history(company: Company, rng: np.random.Generator) -> ExportObject:
@@ -288,7 +296,7 @@ def _opportunity_history(company: Company, rng: np.random.Generator) -> ExportOb
             EXPORT: events["changed_at"].to_numpy().astype("datetime64[D]"),
         }
     )
-    return ExportObject("crm", "opportunity_history", frame)
+    return ExportObject("crm", "opportunity_history", frame, ("Id",))
 
 
 def _quotas(company: Company, rng: np.random.Generator) -> ExportObject:
@@ -324,6 +332,7 @@ def _quotas(company: Company, rng: np.random.Generator) -> ExportObject:
                 EXPORT: frame["modified"].to_numpy().astype("datetime64[D]"),
             }
         ),
+        ("Id",),
     )
 
 
@@ -352,7 +361,7 @@ def _customers(company: Company, rng: np.random.Generator) -> ExportObject:
             EXPORT: created,
         }
     )
-    return ExportObject("erp", "customers", frame)
+    return ExportObject("erp", "customers", frame, ("CUSTOMERID",))
 
 
 def _products(company: Company, rng: np.random.Generator) -> ExportObject:
@@ -368,7 +377,7 @@ def _products(company: Company, rng: np.random.Generator) -> ExportObject:
     frame["CREATEDAT"] = sap_date(frame["created"])
     frame["CHANGEDAT"] = sap_date(frame["changed"])
     frame[EXPORT] = pd.to_datetime(frame["changed"]).to_numpy().astype("datetime64[D]")
-    return ExportObject("erp", "products", frame.drop(columns=["created", "changed"]))
+    return ExportObject("erp", "products", frame.drop(columns=["created", "changed"]), ("PRODUCTID",))
 
 
 def _sales_orders(company: Company, rng: np.random.Generator) -> ExportObject:
@@ -396,7 +405,7 @@ def _sales_orders(company: Company, rng: np.random.Generator) -> ExportObject:
     done["LIFECYCLESTATUS"] = "C"
     done["CHANGEDAT"] = sap_date(done_day)
     done[EXPORT] = done_day
-    return ExportObject("erp", "sales_orders", pd.concat([base, done], ignore_index=True))
+    return ExportObject("erp", "sales_orders", pd.concat([base, done], ignore_index=True), ("SALESORDERID",))
 
 
 def _sales_order_lines(company: Company, rng: np.random.Generator) -> ExportObject:
@@ -433,7 +442,7 @@ def _sales_order_lines(company: Company, rng: np.random.Generator) -> ExportObje
     done["ITEMSTATUS"] = "C"
     done["CHANGEDAT"] = sap_date(done_day)
     done[EXPORT] = done_day
-    return ExportObject("erp", "sales_order_lines", pd.concat([base, repromised, done], ignore_index=True))
+    return ExportObject("erp", "sales_order_lines", pd.concat([base, repromised, done], ignore_index=True), ("SALESORDERID", "SALESORDERITEM"))
 
 
 def _deliveries(company: Company, rng: np.random.Generator) -> ExportObject:
@@ -453,7 +462,7 @@ def _deliveries(company: Company, rng: np.random.Generator) -> ExportObject:
             EXPORT: shipped,
         }
     )
-    return ExportObject("erp", "deliveries", frame)
+    return ExportObject("erp", "deliveries", frame, ("DELIVERYID",))
 
 
 def _inventory(company: Company, rng: np.random.Generator) -> ExportObject:
@@ -468,7 +477,7 @@ def _inventory(company: Company, rng: np.random.Generator) -> ExportObject:
             EXPORT: stock["snapshot_date"].to_numpy().astype("datetime64[D]"),
         }
     )
-    return ExportObject("erp", "inventory", frame, redelivered=False)
+    return ExportObject("erp", "inventory", frame, ("STOCKDATE", "PRODUCTID", "PLANT"), redelivered=False)
 
 
 def _capacity(company: Company, rng: np.random.Generator) -> ExportObject:
@@ -491,7 +500,7 @@ def _capacity(company: Company, rng: np.random.Generator) -> ExportObject:
                 }
             )
         )
-    return ExportObject("erp", "capacity", pd.concat(frames, ignore_index=True), redelivered=False)
+    return ExportObject("erp", "capacity", pd.concat(frames, ignore_index=True), ("PERIODSTART", "PRODUCTFAMILY"), redelivered=False)
 
 
 # --- Feedback (survey tool JSON lines, review and Zendesk-style ticket CSVs) -----------------------
@@ -518,7 +527,7 @@ def _survey_responses(company: Company, rng: np.random.Generator) -> ExportObjec
             EXPORT: surveys["submitted_at"].to_numpy().astype("datetime64[D]"),
         }
     )
-    return ExportObject("feedback", "survey_responses", frame, jsonl=True)
+    return ExportObject("feedback", "survey_responses", frame, ("responseId",), jsonl=True)
 
 
 def _reviews(company: Company, rng: np.random.Generator) -> ExportObject:
@@ -537,7 +546,7 @@ def _reviews(company: Company, rng: np.random.Generator) -> ExportObject:
             EXPORT: reviews["created_at"].to_numpy().astype("datetime64[D]"),
         }
     )
-    return ExportObject("feedback", "reviews", frame)
+    return ExportObject("feedback", "reviews", frame, ("Review ID",))
 
 
 def _tickets(company: Company, rng: np.random.Generator) -> ExportObject:
@@ -572,4 +581,4 @@ def _tickets(company: Company, rng: np.random.Generator) -> ExportObject:
     solved["Updated at"] = plain_timestamp(tickets["solved_at"])
     solved["Solved at"] = solved["Updated at"]
     solved[EXPORT] = tickets["solved_at"].to_numpy().astype("datetime64[D]")
-    return ExportObject("feedback", "tickets", pd.concat([opened, solved], ignore_index=True))
+    return ExportObject("feedback", "tickets", pd.concat([opened, solved], ignore_index=True), ("Id",))

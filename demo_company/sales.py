@@ -19,7 +19,7 @@ import pandas as pd
 from demo_company.catalog import FAMILIES, LOST, OPPORTUNITY_STAGES, REGIONS, WON
 from demo_company.parties import Customer, Rep, salesforce_id
 from demo_company.products import Product
-from demo_company.timeline import day, uniform_days, years_since, yearly_cycle
+from demo_company.timeline import day, years_since, yearly_cycle
 
 FUTURE_DAYS = 150
 LINES_PER_DAY_AT_SCALE_1 = 100_000 / 1096

@@ -2,20 +2,40 @@
 
 from __future__ import annotations
 
+import os
 from datetime import date, datetime, timedelta
 
 import dagster as dg
 
-from orchestration.settings import history_start
+from orchestration.ingest.files import landing_range
+from orchestration.ingest.specs import load_specs
+from orchestration.settings import HISTORY_START_VARIABLE, salesops_paths
 
 # Every asset that writes to the DuckDB warehouse runs in this pool; dagster.yaml gives it limit 1
 # because DuckDB allows one writer process at a time.
 WAREHOUSE_POOL = "duckdb_warehouse"
 
 
+# The first partition when neither the variable nor any export folder says otherwise.
+DEFAULT_FIRST_EXPORT_DAY = "2023-01-01"
+
+
 def daily_export_partitions() -> dg.DailyPartitionsDefinition:
-    """One partition per export day, from SALESOPS_HISTORY_START to yesterday (today's exports are not complete)."""
-    return dg.DailyPartitionsDefinition(start_date=history_start(), timezone="UTC")
+    """One partition per export day, from the first one to yesterday (today's exports are not complete)."""
+    return dg.DailyPartitionsDefinition(start_date=first_export_day(), timezone="UTC")
+
+
+def first_export_day() -> str:
+    """The first daily partition: $SALESOPS_HISTORY_START when set (what a deployment should do), else
+    the first export day found in the landing area, else 2023-01-01.
+
+    Read when the definitions load: export folders of days before it that arrive later are seen
+    after the code location reloads.
+    """
+    if configured := os.environ.get(HISTORY_START_VARIABLE):
+        return configured
+    found = landing_range(salesops_paths().landing, load_specs())
+    return as_partition_key(found[0]) if found else DEFAULT_FIRST_EXPORT_DAY
 
 
 def window_dates(window: dg.TimeWindow) -> tuple[date, date]:

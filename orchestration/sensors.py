@@ -10,7 +10,6 @@ import dagster as dg
 
 from orchestration.ingest.files import discover_export_files
 from orchestration.ingest.specs import load_specs
-from orchestration.jobs import DAILY_LOAD_JOB, WAREHOUSE_BUILD_JOB
 from orchestration.partitions import as_partition_key
 from orchestration.resources import SalesopsHome
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 DEFAULT_HOME = "./data"
-DEFAULT_HISTORY_START = "2023-01-01"
+HISTORY_START_VARIABLE = "SALESOPS_HISTORY_START"
 
 
 @dataclass(frozen=True)
@@ -45,11 +45,6 @@ def salesops_paths(home: str | os.PathLike[str] | None = None) -> Paths:
     """Paths rooted at ``home``, else ``$SALESOPS_HOME``, else ``./data``, made absolute."""
     chosen = home if home is not None else os.environ.get("SALESOPS_HOME", DEFAULT_HOME)
     return Paths(Path(chosen).expanduser().resolve())
-
-
-def history_start() -> str:
-    """First export day the daily partitions cover (``SALESOPS_HISTORY_START``, ISO date)."""
-    return os.environ.get("SALESOPS_HISTORY_START", DEFAULT_HISTORY_START)
 
 
 def dbt_executable() -> str:

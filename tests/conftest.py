@@ -18,6 +18,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 # A small company over 14 months: enough history for monthly KPIs, quick to build.
 E2E_START = date(2024, 1, 1)
 E2E_END = date(2025, 2, 28)
+E2E_FIRST_EXPORT = date(2025, 1, 1)  # the generator's default: the month before the last export day's
 E2E_SCALE = 0.05
 
 

@@ -48,6 +48,12 @@ def export_days(landing: Path | str, spec: SourceSpec) -> list[date]:
     return open_landing(landing).export_days(spec)
 
 
+def landing_range(landing: Path | str, specs: list[SourceSpec]) -> tuple[date, date] | None:
+    """First and last export day with a folder for any of ``specs``; None when there is none."""
+    days = [day for spec in specs for day in export_days(landing, spec)]
+    return (min(days), max(days)) if days else None
+
+
 @dataclass(frozen=True)
 class FileScan:
     """What one pass over a file's bytes tells: its hash and evidence about its encoding."""

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from demo_company import DemoConfig, generate, simulate
-from tests.conftest import E2E_END
+from tests.conftest import E2E_END, E2E_FIRST_EXPORT, E2E_SCALE, E2E_START
 from tests.e2e.independent_kpis import latest, read_export
 
 SMALL = DemoConfig(seed=3, scale=0.02, start=date(2024, 3, 1), end=date(2024, 5, 31))
@@ -41,10 +41,31 @@ def test_regenerating_removes_files_of_days_no_longer_written(tmp_path: Path) ->
 
 def test_every_export_day_has_one_folder_per_object(demo_home: Path) -> None:
     inventory_days = sorted(p.name for p in (demo_home / "landing" / "erp" / "inventory").iterdir())
-    assert inventory_days[0] == "2024-01-01" and inventory_days[-1] == E2E_END.isoformat()
-    assert len(inventory_days) == (E2E_END - date(2024, 1, 1)).days + 1
+    assert inventory_days[0] == E2E_FIRST_EXPORT.isoformat() and inventory_days[-1] == E2E_END.isoformat()
+    assert len(inventory_days) == (E2E_END - E2E_FIRST_EXPORT).days + 1 == 59
     objects = {(p.parent.name, p.name) for p in (demo_home / "landing").glob("*/*")}
     assert len(objects) == 16
+
+
+def test_the_initial_export_holds_the_latest_version_of_all_history(demo_home: Path) -> None:
+    lines = read_export(demo_home / "landing", "erp", "sales_order_lines")
+    initial = lines[lines["_export_day"] == E2E_FIRST_EXPORT.isoformat()]
+    deliveries = read_export(demo_home / "landing", "erp", "deliveries")
+    assert deliveries.loc[deliveries["_export_day"] == E2E_FIRST_EXPORT.isoformat(), "GOODSISSUEDATE"].min() < "20240201"
+    before = initial[initial["CHANGEDAT"] < E2E_FIRST_EXPORT.strftime("%Y%m%d")]  # (the rest changed on that day)
+    assert len(before) > 1000 and not before.duplicated(["SALESORDERID", "SALESORDERITEM"]).any()  # one version per line
+    everything = simulate(DemoConfig(seed=7, scale=E2E_SCALE, start=E2E_START, end=E2E_END)).fulfilment.lines
+    shipped_before = everything[everything["final_ship_date"] < pd.Timestamp(E2E_FIRST_EXPORT)]
+    assert (before["ITEMSTATUS"] == "C").sum() == len(shipped_before)  # shipped lines arrive in their final state
+
+
+def test_daily_exports_start_the_month_before_the_last_export_days_month() -> None:
+    assert DemoConfig(end=date(2026, 11, 24)).export_window() == (date(2026, 10, 1), date(2026, 11, 24))
+    assert DemoConfig(end=date(2026, 1, 5)).window() == (date(2023, 1, 1), date(2026, 1, 5))
+    assert DemoConfig(end=date(2026, 1, 5)).export_window() == (date(2025, 12, 1), date(2026, 1, 5))
+    assert DemoConfig(start=date(2026, 1, 3), end=date(2026, 1, 5)).export_window() == (date(2026, 1, 3), date(2026, 1, 5))
+    every_day = DemoConfig(start=date(2025, 1, 1), first_export=date(2025, 1, 1), end=date(2025, 6, 30))
+    assert every_day.export_window() == (date(2025, 1, 1), date(2025, 6, 30))
 
 
 def test_the_three_systems_describe_the_same_company(demo_home: Path) -> None:
@@ -108,3 +129,5 @@ def test_a_bad_configuration_is_refused() -> None:
         DemoConfig(scale=0)
     with pytest.raises(ValueError, match="is after end"):
         DemoConfig(start=date(2025, 1, 2), end=date(2025, 1, 1))
+    with pytest.raises(ValueError, match="first export day 2024-12-31 is outside 2025-01-01 .. 2025-02-01"):
+        DemoConfig(start=date(2025, 1, 1), end=date(2025, 2, 1), first_export=date(2024, 12, 31))

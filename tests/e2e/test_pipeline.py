@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
-from tests.conftest import E2E_START
+from orchestration.run import PLANNED_EVENTS_AS_RANGES
 from tests.e2e import independent_kpis as independent
 
 pytestmark = pytest.mark.slow
@@ -28,7 +28,7 @@ def built(demo_home: Path, tmp_path_factory: pytest.TempPathFactory):
     shutil.copytree(demo_home / "landing", home / "landing")
     with pytest.MonkeyPatch.context() as env:
         env.setenv("SALESOPS_HOME", str(home))
-        env.setenv("SALESOPS_HISTORY_START", E2E_START.isoformat())
+        env.setenv(PLANNED_EVENTS_AS_RANGES, "true")  # as make run does
         from orchestration.run import run_pipeline
         from orchestration.settings import salesops_paths
 
@@ -108,6 +108,24 @@ def test_nps_matches_the_export_files(built) -> None:
     assert len(merged) == len(expected) > 10
     assert (merged["nps_responses_x"] == merged["nps_responses_y"]).all()
     assert (merged["nps_x"] - merged["nps_y"]).abs().max() < 1e-9
+
+
+def test_make_run_summary_shows_the_last_complete_months_as_the_exports_say(built) -> None:
+    from orchestration.summary import kpi_summary
+
+    landing = built["paths"].landing
+    months = ["2024-12", "2025-01", "2025-02"]  # the exports end on 2025-02-28: February is complete
+    sales = independent.sales_by_rep_month(landing).assign(m=lambda f: f["month"].astype(str).str[:7]).groupby("m").sum(numeric_only=True)
+    operations = independent.operations_by_family_month(landing).assign(m=lambda f: f["month"].astype(str).str[:7]).groupby("m").sum(numeric_only=True)
+    nps = independent.nps_by_region_month(landing).assign(m=lambda f: f["month"].astype(str).str[:7], weighted=lambda f: f["nps"] * f["nps_responses"])
+    nps = nps.groupby("m")[["weighted", "nps_responses"]].sum()
+    rows = [line.split() for line in kpi_summary(built["paths"].warehouse).splitlines()[2:]]
+    assert [row[0] for row in rows] == months
+    for month, bookings, win_rate, _attainment, otif, *_rest in rows:
+        assert bookings == f"{sales.loc[month, 'bookings_amount']:,.0f}"
+        assert win_rate == f"{sales.loc[month, 'won_count'] / (sales.loc[month, 'won_count'] + sales.loc[month, 'lost_count']):.1%}"
+        assert otif == f"{operations.loc[month, 'lines_otif'] / operations.loc[month, 'lines_due']:.1%}"
+        assert _rest[1] == f"{nps.loc[month, 'weighted'] / nps.loc[month, 'nps_responses']:,.1f}"
 
 
 def test_reingesting_a_partition_leaves_row_counts_unchanged(built) -> None:
