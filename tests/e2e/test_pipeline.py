@@ -16,6 +16,7 @@ import pytest
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
 from orchestration.run import PLANNED_EVENTS_AS_RANGES
+from tests.conftest import E2E_FIRST_EXPORT
 from tests.e2e import independent_kpis as independent
 
 pytestmark = pytest.mark.slow
@@ -136,7 +137,7 @@ def test_reingesting_a_partition_leaves_row_counts_unchanged(built) -> None:
     before = query(built, counts_sql).sort_values("t").reset_index(drop=True)
     facts_sql = "select (select count(*) from marts.fct_order_lines) as lines, (select count(*) from marts.fct_shipments) as shipments"
     facts_before = query(built, facts_sql)
-    day = "2024-06-03"
+    day = E2E_FIRST_EXPORT.isoformat()  # the initial export: all history before it, the largest partition
     result = build_definitions().resolve_job_def("daily_load").execute_in_process(
         instance=built["instance"], tags={ASSET_PARTITION_RANGE_START_TAG: day, ASSET_PARTITION_RANGE_END_TAG: day}
     )
