@@ -59,6 +59,24 @@ def run_pipeline(
     return load, build
 
 
+def skip_sqlite_disk_sync() -> None:
+    """Let Dagster's SQLite storage in this process commit without waiting for the disk.
+
+    Every event is its own transaction, and a synchronous commit costs ~45 ms here: 72 ms per event
+    becomes 26 ms, over the ~2,000 events of `make run` 1.5 minutes. SQLite stays consistent if
+    this process dies; only an operating-system crash or power loss in the middle of `make run` can
+    damage $DAGSTER_HOME's run history. Runs the UI, the daemon or the sensor launch keep SQLite's
+    default.
+    """
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    @event.listens_for(Engine, "connect")
+    def _no_sync(dbapi_connection, _record) -> None:
+        if type(dbapi_connection).__module__.startswith("sqlite3"):
+            dbapi_connection.execute("PRAGMA synchronous=OFF")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m orchestration.run", description=__doc__.splitlines()[0])
     parser.add_argument("--home", help="SALESOPS_HOME (default: $SALESOPS_HOME or ./data)")
@@ -71,6 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     # export day (Dagster's switch; the price is that partitions of a failed range run are not
     # marked failed, which a re-run settles). Only for this process, not for runs the UI launches.
     os.environ.setdefault(PLANNED_EVENTS_AS_RANGES, "true")
+    skip_sqlite_disk_sync()
     instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
     run_pipeline(paths, instance, long_load_instance=dg.DagsterInstance.ephemeral())
     print(f"\nWarehouse: {paths.warehouse}")
