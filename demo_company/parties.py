@@ -94,7 +94,6 @@ def build_customers(rng: np.random.Generator, scale: float, start: date, end: da
     """Customers spread over regions by their share of demand, with join and churn dates."""
     count = max(24, round(300 * scale**0.75))
     crm_only = max(2, round(count * CRM_ONLY_SHARE))
-    erp_only = max(1, round(count * ERP_ONLY_SHARE))
     names = _company_names(rng, count + crm_only)
     span = (end - start).days
     reps_by_territory: dict[str, list[Rep]] = {}
