@@ -10,7 +10,7 @@ SCALE ?= 1
 unexport PYTHONDONTWRITEBYTECODE
 SEED ?= 42
 
-.PHONY: install run demo-data pipeline ui test test-fast bench clean help
+.PHONY: install run demo-data pipeline ui docs test test-fast bench clean help
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -35,6 +35,11 @@ run: demo-data pipeline  ## generate the demo exports and run the whole pipeline
 
 ui: install dagster-home  ## the Dagster UI on http://127.0.0.1:3000
 	$(UV) run --frozen dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+
+DOCS_PORT ?= 8080
+docs: install  ## generate the dbt docs of the built warehouse and serve them on http://127.0.0.1:$(DOCS_PORT)
+	cd dbt_project && SALESOPS_HOME=$(SALESOPS_HOME) ../.venv/bin/dbt docs generate --profiles-dir . --target-path target/docs
+	cd dbt_project && ../.venv/bin/dbt docs serve --profiles-dir . --target-path target/docs --host 127.0.0.1 --port $(DOCS_PORT) --no-browser
 
 test: install  ## the whole test suite
 	$(UV) run --frozen pytest

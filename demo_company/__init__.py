@@ -22,6 +22,7 @@ from demo_company.config import DemoConfig
 from demo_company.exports import Company, export_objects, write_exports
 from demo_company.feedback import simulate_feedback
 from demo_company.fulfilment import simulate_fulfilment
+from demo_company.identities import account_customer_truth, crm_streets, duplicate_accounts
 from demo_company.parties import build_customers, build_reps
 from demo_company.products import build_products
 from demo_company.sales import simulate_sales
@@ -29,6 +30,7 @@ from demo_company.sales import simulate_sales
 __all__ = ["DemoConfig", "GeneratedCompany", "generate", "simulate"]
 
 TRUTH_FOLDER = "demo_truth"
+IDENTITY_STREAM = 1  # the random stream of identities.py, apart from the company's own
 
 
 @dataclass(frozen=True)
@@ -55,7 +57,10 @@ def simulate(config: DemoConfig) -> Company:
     sales = simulate_sales(rng, config.scale, start, end, customers, reps, products)
     fulfilment = simulate_fulfilment(rng, sales.lines, products, start, end)
     feedback = simulate_feedback(rng, sales.orders, fulfilment.lines)
-    return Company(start, end, reps, customers, products, sales, fulfilment, feedback)
+    identity_rng = np.random.default_rng((config.seed, IDENTITY_STREAM))
+    streets = crm_streets(identity_rng, customers)
+    duplicates = duplicate_accounts(identity_rng, customers, end)
+    return Company(start, end, reps, customers, products, sales, fulfilment, feedback, streets, duplicates)
 
 
 def generate(home: str | Path, config: DemoConfig | None = None) -> GeneratedCompany:
@@ -73,6 +78,6 @@ def generate(home: str | Path, config: DemoConfig | None = None) -> GeneratedCom
 def _write_truth(company: Company, folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     pd.DataFrame(
-        [(c.account_id, c.customer_id) for c in company.customers if c.account_id and c.customer_id],
+        account_customer_truth(company.customers, company.duplicate_accounts),
         columns=["account_id", "customer_id"],
     ).to_csv(folder / "account_customer_matches.csv", index=False)

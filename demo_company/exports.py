@@ -21,6 +21,7 @@ import pandas as pd
 from demo_company.catalog import FAMILIES
 from demo_company.feedback import REVIEW_TEXT, TICKET_KINDS, Feedback
 from demo_company.fulfilment import PLANNING_MONTHS, Fulfilment
+from demo_company.identities import DuplicateAccount
 from demo_company.parties import Customer, Rep, contacts_for, salesforce_id
 from demo_company.products import Product
 from demo_company.sales import Sales
@@ -51,6 +52,8 @@ class Company:
     sales: Sales
     fulfilment: Fulfilment
     feedback: Feedback
+    crm_streets: dict[int, str | None]  # billing street as the CRM spells it, by customer index
+    duplicate_accounts: list[DuplicateAccount]
 
 
 def formatted(values, fmt: str) -> pd.Series:
@@ -212,12 +215,14 @@ def _accounts(company: Company, rng: np.random.Generator) -> ExportObject:
             "Name": [c.crm_name for c in accounts],
             "Website": [c.crm_website for c in accounts],
             "Tax_ID__c": [c.crm_tax_id for c in accounts],
-            "BillingStreet": [c.street for c in accounts],
+            "BillingStreet": [company.crm_streets[c.index] for c in accounts],
             "BillingCity": [c.city for c in accounts],
             "BillingPostalCode": [c.postal_code for c in accounts],
             "BillingCountry": [c.country for c in accounts],
             "Industry": [c.industry for c in accounts],
             "OwnerId": [c.rep_id for c in accounts],
+            "IsDeleted": "false",
+            "MasterRecordId": None,
             "CreatedDate": crm_timestamp(created),
             "LastModifiedDate": crm_timestamp(created),
             EXPORT: created.astype("datetime64[D]"),
@@ -231,7 +236,42 @@ def _accounts(company: Company, rng: np.random.Generator) -> ExportObject:
     edited["Industry"] = rng.choice(["Retail", "Wholesale", "Rental"], len(edited))
     edited["LastModifiedDate"] = crm_timestamp(when).to_numpy()
     edited[EXPORT] = when.astype("datetime64[D]")
-    return ExportObject("crm", "accounts", pd.concat([frame, edited], ignore_index=True), ("Id",))
+    versions = [frame, edited, *_duplicate_account_versions(company.duplicate_accounts)]
+    return ExportObject("crm", "accounts", pd.concat(versions, ignore_index=True), ("Id",))
+
+
+def _duplicate_account_versions(duplicates: list[DuplicateAccount]) -> list[pd.DataFrame]:
+    """Each duplicate as created (bare: no tax id, no website) and, once merged, as deleted into its master."""
+    if not duplicates:
+        return []
+    created = np.array([np.datetime64(d.created, "s") for d in duplicates]) + np.timedelta64(10 * 3600, "s")
+    opened = pd.DataFrame(
+        {
+            "Id": [d.account_id for d in duplicates],
+            "Name": [d.crm_name for d in duplicates],
+            "Website": None,
+            "Tax_ID__c": None,
+            "BillingStreet": [d.master.street for d in duplicates],
+            "BillingCity": [d.master.city for d in duplicates],
+            "BillingPostalCode": [d.master.postal_code for d in duplicates],
+            "BillingCountry": [d.master.country for d in duplicates],
+            "Industry": [d.master.industry for d in duplicates],
+            "OwnerId": [d.master.rep_id for d in duplicates],
+            "IsDeleted": "false",
+            "MasterRecordId": None,
+            "CreatedDate": crm_timestamp(created),
+            "LastModifiedDate": crm_timestamp(created),
+            EXPORT: created.astype("datetime64[D]"),
+        }
+    )
+    merged = [d.merged_on is not None for d in duplicates]
+    deleted = opened[merged].copy()
+    when = np.array([np.datetime64(d.merged_on, "s") for d in duplicates if d.merged_on is not None]) + np.timedelta64(16 * 3600, "s")
+    deleted["IsDeleted"] = "true"
+    deleted["MasterRecordId"] = [d.master.account_id for d in duplicates if d.merged_on is not None]
+    deleted["LastModifiedDate"] = crm_timestamp(when).to_numpy()
+    deleted[EXPORT] = when.astype("datetime64[D]")
+    return [opened, deleted]
 
 
 def _contacts(company: Company, rng: np.random.Generator) -> ExportObject:

@@ -18,11 +18,11 @@ from orchestration.sensors import build_sensors
 def build_definitions() -> dg.Definitions:
     partitions = daily_export_partitions()
     ingest = build_ingest_assets(partitions)
-    dbt_daily_facts, dbt_warehouse = build_dbt_assets(partitions)
+    dbt_daily_facts, dbt_warehouse, dbt_sop_and_bi = build_dbt_assets(partitions)
     daily_load, warehouse_build = build_jobs([*ingest, dbt_daily_facts])
     return dg.Definitions.merge(
         dg.Definitions(assets=ingest),
-        dg.Definitions(assets=[dbt_daily_facts, dbt_warehouse]),
+        dg.Definitions(assets=[dbt_daily_facts, dbt_warehouse, dbt_sop_and_bi]),
         dg.Definitions(assets=ml_assets()),
         dg.Definitions(asset_checks=build_kpi_checks()),
         dg.Definitions(

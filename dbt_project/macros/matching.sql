@@ -59,3 +59,26 @@
     {%- set words = regexp_replace_all(undotted, '[^a-z0-9]+', ' ') -%}
     nullif(trim({{ regexp_replace_all(words, '( (' ~ legal_forms | join('|') ~ '))+ *$', '') }}), '')
 {%- endmacro %}
+
+{#
+    Postal address: country, postal code and street, each normalised, joined by '|'; NULL unless all
+    three are present. Street: accents folded, lower case, dots dropped, other punctuation → space,
+    the common suffixes written one way ('Main Street' / 'MAIN ST.' → 'main st', 'Harbour Road' →
+    'harbour rd', 'Park Avenue' → 'park ave', 'Bahnhofstraße' / 'Bahnhofstr.' → 'bahnhofstr').
+#}
+{% macro address_key(country, postal_code, street) -%}
+    {%- set lowered = 'lower(' ~ strip_accents(street) ~ ')' -%}
+    {%- set undotted = regexp_replace_all(lowered, "[.'’]", '') -%}
+    {%- set words = 'trim(' ~ regexp_replace_all(undotted, '[^a-z0-9ß]+', ' ') ~ ')' -%}
+    {%- set street_word = regexp_replace_all(words, ' street$', ' st') -%}
+    {%- set road_word = regexp_replace_all(street_word, ' road$', ' rd') -%}
+    {%- set avenue_word = regexp_replace_all(road_word, ' avenue$', ' ave') -%}
+    {%- set strasse_word = regexp_replace_all(avenue_word, '(strasse|straße)$', 'str') -%}
+    case
+        when nullif(trim({{ country }}), '') is not null
+            and nullif(trim({{ postal_code }}), '') is not null
+            and nullif({{ words }}, '') is not null
+        then upper(trim({{ country }})) || '|' || {{ regexp_replace_all('upper(' ~ postal_code ~ ')', '[^A-Z0-9]', '') }}
+            || '|' || {{ strasse_word }}
+    end
+{%- endmacro %}

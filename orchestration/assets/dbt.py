@@ -1,7 +1,10 @@
-"""The dbt project as Dagster assets: incremental daily facts (partitioned) and everything else.
+"""The dbt project as Dagster assets: incremental daily facts (partitioned), the warehouse, and the
+models that read the forecasts (built after the ML step).
 
-dbt runs as one invocation per run and per partitioning scheme; the partition window reaches the
-incremental models as the vars ``min_date`` / ``max_date``. The manifest comes from ``dbt parse``.
+dbt runs as one invocation per step: the daily facts in ``daily_load``; the warehouse, then (after
+the forecasting assets) the S&OP marts and the ``bi`` interface in ``warehouse_build``. The
+partition window reaches the incremental models as the vars ``min_date`` / ``max_date``. The
+manifest comes from ``dbt parse``.
 """
 
 
@@ -27,6 +30,7 @@ from orchestration.settings import dbt_executable
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 DAILY_TAG = "daily_partitioned"
 DAILY_SELECTION = f"tag:{DAILY_TAG}"
+AFTER_ML_SELECTION = "tag:after_ml"  # models reading the ml.* tables, and the bi interface above them
 
 
 @cache
@@ -68,9 +72,11 @@ class SalesopsDbtTranslator(DagsterDbtTranslator):
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
         if dbt_resource_props["resource_type"] == "source":
+            if dbt_resource_props["source_name"] == "ml":  # written by orchestration/assets/ml.py
+                return dg.AssetKey(["ml", dbt_resource_props["name"]])
             return dg.AssetKey(["raw", f"{dbt_resource_props['source_name']}__{dbt_resource_props['name']}"])
         schema = dbt_resource_props.get("config", {}).get("schema") or dbt_resource_props["schema"]
-        return dg.AssetKey([schema, dbt_resource_props["name"]])
+        return dg.AssetKey([schema, dbt_resource_props.get("alias") or dbt_resource_props["name"]])
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         schema = dbt_resource_props.get("config", {}).get("schema")
@@ -86,7 +92,7 @@ def dbt_build_args(window: tuple[date, date] | None) -> list[str]:
 
 
 def build_dbt_assets(partitions: dg.PartitionsDefinition) -> list[dg.AssetsDefinition]:
-    """The two dbt asset groups: partitioned incremental facts, and the unpartitioned rest."""
+    """The three dbt steps: partitioned incremental facts, the warehouse, and what reads the forecasts."""
     project = salesops_dbt_project()
     translator = SalesopsDbtTranslator()
 
@@ -108,7 +114,7 @@ def build_dbt_assets(partitions: dg.PartitionsDefinition) -> list[dg.AssetsDefin
     @dbt_assets(
         manifest=project.manifest_path,
         project=project,
-        exclude=DAILY_SELECTION,
+        exclude=f"{DAILY_SELECTION} {AFTER_ML_SELECTION}",
         name="dbt_warehouse",
         dagster_dbt_translator=translator,
         pool=WAREHOUSE_POOL,
@@ -117,7 +123,19 @@ def build_dbt_assets(partitions: dg.PartitionsDefinition) -> list[dg.AssetsDefin
         with dbt_home(salesops):
             yield from dbt.cli(dbt_build_args(None), context=context).stream()
 
-    return [dbt_daily_facts, dbt_warehouse]
+    @dbt_assets(
+        manifest=project.manifest_path,
+        project=project,
+        select=AFTER_ML_SELECTION,
+        name="dbt_sop_and_bi",
+        dagster_dbt_translator=translator,
+        pool=WAREHOUSE_POOL,
+    )
+    def dbt_sop_and_bi(context: dg.AssetExecutionContext, dbt: DbtCliResource, salesops: SalesopsHome):
+        with dbt_home(salesops):
+            yield from dbt.cli(dbt_build_args(None), context=context).stream()
+
+    return [dbt_daily_facts, dbt_warehouse, dbt_sop_and_bi]
 
 
 @contextmanager

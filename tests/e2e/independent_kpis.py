@@ -57,11 +57,10 @@ def sales_by_rep_month(landing: Path) -> pd.DataFrame:
     return result
 
 
-def operations_by_family_month(landing: Path) -> pd.DataFrame:
-    """Lines due, OTIF lines, OTIF rate and fill rate per product family and promised month.
-
-    A line is due when promised on or before the last day that exported any delivery.
-    """
+def due_lines(landing: Path) -> pd.DataFrame:
+    """Order lines due (promised on or before the last day that exported any delivery), latest version,
+    with their product family, promised month, units shipped on time and in all (each capped at the
+    line's quantity), and whether they were shipped in full on time (OTIF)."""
     lines = latest(read_export(landing, "erp", "sales_order_lines"), ["SALESORDERID", "SALESORDERITEM"], "CHANGEDAT")
     all_deliveries = read_export(landing, "erp", "deliveries")
     as_of = all_deliveries["_export_day"].max().replace("-", "")  # YYYYMMDD, as the ERP writes dates
@@ -74,14 +73,22 @@ def operations_by_family_month(landing: Path) -> pd.DataFrame:
     )
     on_time = merged[merged["GOODSISSUEDATE"] <= merged["PROMISEDDATE"]]  # YYYYMMDD text sorts as dates
     shipped_on_time = on_time.groupby(["SALESORDERID", "SALESORDERITEM"])["qty"].sum().rename("shipped_on_time")
+    shipped = merged.groupby(["SALESORDERID", "SALESORDERITEM"])["qty"].sum().rename("shipped")
     lines = lines.merge(shipped_on_time, on=["SALESORDERID", "SALESORDERITEM"], how="left")
-    lines["shipped_on_time"] = lines["shipped_on_time"].fillna(0)
+    lines = lines.merge(shipped, on=["SALESORDERID", "SALESORDERITEM"], how="left")
+    lines[["shipped_on_time", "shipped"]] = lines[["shipped_on_time", "shipped"]].fillna(0)
     lines["qty"] = lines["QUANTITY"].astype(int)
-    lines = lines.merge(products[["PRODUCTID", "PRODUCTFAMILY"]], on="PRODUCTID")
+    lines = lines.merge(products[["PRODUCTID", "PRODUCTFAMILY", "LEADTIMEDAYS"]], on="PRODUCTID")
     lines["month"] = month_of(lines["PROMISEDDATE"], "%Y%m%d")
     lines["otif"] = lines["shipped_on_time"] >= lines["qty"]
     lines["filled"] = lines[["shipped_on_time", "qty"]].min(axis=1)
-    grouped = lines.groupby(["month", "PRODUCTFAMILY"])
+    lines["shipped_capped"] = lines[["shipped", "qty"]].min(axis=1)
+    return lines
+
+
+def operations_by_family_month(landing: Path) -> pd.DataFrame:
+    """Lines due, OTIF lines, OTIF rate and fill rate per product family and promised month."""
+    grouped = due_lines(landing).groupby(["month", "PRODUCTFAMILY"])
     result = pd.DataFrame(
         {
             "lines_due": grouped.size(),
@@ -91,6 +98,58 @@ def operations_by_family_month(landing: Path) -> pd.DataFrame:
     ).reset_index()
     result["otif_rate"] = result["lines_otif"] / result["lines_due"]
     return result.rename(columns={"PRODUCTFAMILY": "product_family"})
+
+
+def promise_vs_delivery(landing: Path, truth: Path) -> pd.DataFrame:
+    """Due lines per promised month, sales rep and product family: promised, on-time and shipped units,
+    late lines, and lines promised sooner after the order than the product's lead time.
+
+    The rep of a line: the owner of the opportunity its order came from (EXTERNALREF), else the owner
+    of the ordering customer's CRM account (which account is which customer: the demo's truth file).
+    """
+    lines = due_lines(landing)
+    orders = latest(read_export(landing, "erp", "sales_orders"), ["SALESORDERID"], "CHANGEDAT")
+    opportunities = latest(read_export(landing, "crm", "opportunities"), ["Id"], "LastModifiedDate")
+    accounts = latest(read_export(landing, "crm", "accounts"), ["Id"], "LastModifiedDate")
+    matches = pd.read_csv(truth, dtype=str).merge(accounts[["Id", "OwnerId"]], left_on="account_id", right_on="Id")
+    account_owner = matches.drop_duplicates("customer_id").set_index("customer_id")["OwnerId"]
+    opportunity_owner = opportunities.set_index("Id")["OwnerId"]
+    lines = lines.merge(orders[["SALESORDERID", "EXTERNALREF", "PARTNERID", "ORDERDATE"]], on="SALESORDERID")
+    rep = lines["EXTERNALREF"].map(opportunity_owner).fillna(lines["PARTNERID"].map(account_owner))
+    lines["sales_rep_id"] = rep.fillna("unassigned")
+    days_promised = (pd.to_datetime(lines["PROMISEDDATE"], format="%Y%m%d") - pd.to_datetime(lines["ORDERDATE"], format="%Y%m%d")).dt.days
+    lines["inside_lead_time"] = days_promised < lines["LEADTIMEDAYS"].astype(int)
+    grouped = lines.groupby(["month", "sales_rep_id", "PRODUCTFAMILY"])
+    result = pd.DataFrame(
+        {
+            "lines_due": grouped.size(),
+            "promised_units": grouped["qty"].sum(),
+            "on_time_units": grouped["filled"].sum(),
+            "shipped_units": grouped["shipped_capped"].sum(),
+            "late_lines": grouped["otif"].apply(lambda s: (~s).sum()),
+            "lines_promised_inside_lead_time": grouped["inside_lead_time"].sum(),
+        }
+    ).reset_index()
+    return result.rename(columns={"PRODUCTFAMILY": "product_family"})
+
+
+def open_pipeline_on(landing: Path, day: str) -> pd.DataFrame:
+    """Open opportunities and their amount per stage as the pipeline stood at the end of ``day`` (YYYY-MM-DD).
+
+    An opportunity's state then is its last history record made on or before that day; one without
+    any history record counts in its current stage from its creation day while that stage is open.
+    """
+    closed = ["Closed Won", "Closed Lost"]
+    history = latest(read_export(landing, "crm", "opportunity_history"), ["Id"], "CreatedDate")
+    recorded = history[history["CreatedDate"].str[:10] <= day].sort_values(["CreatedDate", "Id"], kind="stable")
+    states = recorded.drop_duplicates("OpportunityId", keep="last")[["OpportunityId", "StageName", "Amount"]]
+    opportunities = latest(read_export(landing, "crm", "opportunities"), ["Id"], "LastModifiedDate")
+    unrecorded = opportunities[~opportunities["Id"].isin(history["OpportunityId"]) & (opportunities["CreatedDate"].str[:10] <= day)]
+    states = pd.concat([states, unrecorded.rename(columns={"Id": "OpportunityId"})[["OpportunityId", "StageName", "Amount"]]])
+    open_states = states[~states["StageName"].isin(closed)].copy()
+    open_states["amount"] = open_states["Amount"].astype(float).fillna(0)
+    grouped = open_states.groupby("StageName")
+    return pd.DataFrame({"open_opportunities": grouped.size(), "open_amount": grouped["amount"].sum()}).reset_index()
 
 
 def nps_by_region_month(landing: Path) -> pd.DataFrame:

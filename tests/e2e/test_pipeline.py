@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
+from demo_company import TRUTH_FOLDER
 from orchestration.run import PLANNED_EVENTS_AS_RANGES
 from tests.conftest import E2E_FIRST_EXPORT
 from tests.e2e import independent_kpis as independent
@@ -27,6 +28,7 @@ def built(demo_home: Path, tmp_path_factory: pytest.TempPathFactory):
     """A fresh home (copy of the demo exports) after one complete in-process pipeline run."""
     home = tmp_path_factory.mktemp("e2e_home")
     shutil.copytree(demo_home / "landing", home / "landing")
+    shutil.copytree(demo_home / TRUTH_FOLDER, home / TRUTH_FOLDER)
     with pytest.MonkeyPatch.context() as env:
         env.setenv("SALESOPS_HOME", str(home))
         env.setenv(PLANNED_EVENTS_AS_RANGES, "true")  # as make run does
@@ -109,6 +111,34 @@ def test_nps_matches_the_export_files(built) -> None:
     assert len(merged) == len(expected) > 10
     assert (merged["nps_responses_x"] == merged["nps_responses_y"]).all()
     assert (merged["nps_x"] - merged["nps_y"]).abs().max() < 1e-9
+
+
+def test_promise_vs_delivery_matches_the_export_files(built) -> None:
+    landing = built["paths"].landing
+    expected = independent.promise_vs_delivery(landing, landing.parent / TRUTH_FOLDER / "account_customer_matches.csv")
+    columns = ["lines_due", "promised_units", "on_time_units", "shipped_units", "late_lines", "lines_promised_inside_lead_time"]
+    actual = query(built, f"select month, sales_rep_id, product_family, {', '.join(columns)} from marts.kpi_promise_vs_delivery")
+    merged = expected.merge(actual, on=["month", "sales_rep_id", "product_family"], how="outer", indicator=True)
+    assert (merged["_merge"] == "both").all()
+    assert len(merged) == len(expected) > 50
+    for column in columns:
+        assert (merged[f"{column}_x"] == merged[f"{column}_y"]).all(), column
+    assert 0 < merged["late_lines_x"].sum() < merged["lines_due_x"].sum()
+
+
+@pytest.mark.parametrize("day", ["2024-06-30", "2024-12-31", "2025-02-15"])
+def test_the_pipeline_of_a_past_day_matches_the_opportunity_history(built, day: str) -> None:
+    expected = independent.open_pipeline_on(built["paths"].landing, day)
+    actual = query(
+        built,
+        "select stage_name, sum(open_opportunities) as open_opportunities, sum(open_amount) as open_amount "
+        f"from marts.fct_pipeline_daily where date_day = date '{day}' group by stage_name",
+    )
+    merged = expected.merge(actual, left_on="StageName", right_on="stage_name", how="outer", indicator=True)
+    assert (merged["_merge"] == "both").all()
+    assert len(merged) >= 3
+    assert (merged["open_opportunities_x"] == merged["open_opportunities_y"]).all()
+    assert merged["open_amount_x"].round(2).tolist() == merged["open_amount_y"].astype(float).round(2).tolist()
 
 
 def test_make_run_summary_shows_the_last_complete_months_as_the_exports_say(built) -> None:

@@ -3,7 +3,8 @@
 --   1. tax_id  (normalised tax id equal)                                   confidence 1.0
 --   2. domain  (normalised web domain equal)                               confidence 0.9
 --   3. name    (normalised company name equal)                             confidence 0.7
--- A domain or name pair is no candidate when both sides carry a tax id and the ids differ.
+--   4. address (country, postal code and normalised street equal)          confidence 0.6
+-- A domain, name or address pair is no candidate when both sides carry a tax id and the ids differ.
 -- Each round considers only accounts and customers not accepted in an earlier round and accepts a
 -- pair only when it is unique on both sides in that round (one customer for the account and one
 -- account for the customer); the rest of the round's pairs are ambiguous.
@@ -15,8 +16,10 @@ accounts as (
         account_name,
         {{ normalize_tax_id('tax_id') }} as tax_key,
         {{ normalize_domain('website') }} as domain_key,
-        {{ normalize_company_name('account_name') }} as name_key
+        {{ normalize_company_name('account_name') }} as name_key,
+        {{ address_key('billing_country', 'billing_postal_code', 'billing_street') }} as address_key
     from {{ ref('stg_crm__accounts') }}
+    where not is_deleted
 ),
 
 customers as (
@@ -25,7 +28,8 @@ customers as (
         customer_name,
         {{ normalize_tax_id('tax_id') }} as tax_key,
         {{ normalize_domain('web_address') }} as domain_key,
-        {{ normalize_company_name('customer_name') }} as name_key
+        {{ normalize_company_name('customer_name') }} as name_key,
+        {{ address_key('country', 'postal_code', 'street') }} as address_key
     from {{ ref('stg_erp__customers') }}
 ),
 
@@ -65,9 +69,22 @@ pairs as (
     inner join customers
         on accounts.name_key = customers.name_key
         and not coalesce(accounts.tax_key <> customers.tax_key, false)
+
+    union all
+
+    select
+        accounts.account_id,
+        customers.customer_id,
+        4 as match_round,
+        'address' as match_method,
+        accounts.address_key as match_key
+    from accounts
+    inner join customers
+        on accounts.address_key = customers.address_key
+        and not coalesce(accounts.tax_key <> customers.tax_key, false)
 ),
 
-{% for round in [1, 2, 3] %}
+{% for round in [1, 2, 3, 4] %}
 round_{{ round }}_pairs as (
     select
         pairs.*,
@@ -89,7 +106,7 @@ round_{{ round }}_accepted as (
 {% endfor %}
 
 considered as (
-    {% for round in [1, 2, 3] -%}
+    {% for round in [1, 2, 3, 4] -%}
     select * from round_{{ round }}_pairs
     {% if not loop.last %}union all{% endif %}
     {% endfor %}
@@ -110,6 +127,7 @@ final as (
                 when 'tax_id' then 1.0
                 when 'domain' then 0.9
                 when 'name' then 0.7
+                when 'address' then 0.6
             end as {{ dbt.type_numeric() }}
         ) as match_confidence,
         considered.customers_for_account,

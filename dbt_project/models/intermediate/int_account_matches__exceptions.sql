@@ -1,5 +1,5 @@
 -- CRM accounts and ERP customers left unmatched, for a data steward to resolve: one row per
--- unmatched account or customer, with the reason (no_candidate: no tax id, domain or name in
+-- unmatched account or customer, with the reason (no_candidate: no tax id, domain, name or address in
 -- common with anything unmatched on the other side; ambiguous: candidates existed but none was
 -- unique on both sides) and the candidates seen.
 with
@@ -77,7 +77,7 @@ final as (
         -- why
         case when all_candidates.candidate_count is null then 'no_candidate' else 'ambiguous' end as reason,
         coalesce(all_candidates.candidate_count, 0) as candidate_count,
-        case all_candidates.best_round when 1 then 'tax_id' when 2 then 'domain' when 3 then 'name' end
+        case all_candidates.best_round when 1 then 'tax_id' when 2 then 'domain' when 3 then 'name' when 4 then 'address' end
             as strongest_candidate_method,
         all_candidates.candidates
     from unmatched

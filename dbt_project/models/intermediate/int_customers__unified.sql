@@ -63,6 +63,7 @@ crm_only_accounts as (
         'crm' as found_in
     from accounts
     where accounts.account_id not in (select account_id from accepted)
+        and not accounts.is_deleted
 ),
 
 unioned as (

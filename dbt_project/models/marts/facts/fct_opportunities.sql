@@ -7,8 +7,7 @@ opportunities as (
 ),
 
 customers as (
-    select * from {{ ref('int_customers__unified') }}
-    where account_id is not null
+    select * from {{ ref('int_accounts__resolved') }}
 ),
 
 stage_changes as (

@@ -10,6 +10,7 @@ renamed as (
         -- ids
         {{ clean_text('account_id') }} as account_id,
         {{ clean_text('owner_id') }} as owner_id,
+        {{ clean_text('master_record_id') }} as master_account_id,
 
         -- company
         {{ clean_text('account_name') }} as account_name,
@@ -22,6 +23,9 @@ renamed as (
         {{ clean_text('billing_city') }} as billing_city,
         {{ clean_text('billing_postal_code') }} as billing_postal_code,
         {{ clean_text('billing_country') }} as billing_country,
+
+        -- merge state: a merged duplicate is deleted and points at the surviving account
+        coalesce(is_deleted, false) as is_deleted,
 
         -- timestamps and lineage
         created_at,
@@ -40,6 +44,7 @@ final as (
     select
         account_id,
         owner_id,
+        master_account_id,
         account_name,
         website,
         tax_id,
@@ -48,6 +53,7 @@ final as (
         billing_city,
         billing_postal_code,
         billing_country,
+        is_deleted,
         created_at,
         last_modified_at,
         _export_date
