@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from great_expectations.expectations.expectation import Expectation
 
-KPI_TABLES = ("kpi_sales_monthly", "kpi_operations_monthly", "kpi_customer_monthly")
+KPI_TABLES = ("kpi_sales_monthly", "kpi_operations_monthly", "kpi_customer_monthly", "kpi_promise_vs_delivery")
 
 
 def kpi_suite(table: str) -> list[Expectation]:
@@ -66,6 +66,19 @@ def kpi_suite(table: str) -> list[Expectation]:
             _not_negative("tickets_opened"),
             _not_negative("active_customers"),
             _share("churn_rate"),
+        ],
+        "kpi_promise_vs_delivery": [
+            E.ExpectTableRowCountToBeBetween(min_value=1),
+            E.ExpectColumnValuesToNotBeNull(column="month"),
+            E.ExpectColumnValuesToNotBeNull(column="sales_rep_id"),
+            E.ExpectColumnValuesToNotBeNull(column="product_family"),
+            E.ExpectCompoundColumnsToBeUnique(column_list=["month", "sales_rep_id", "product_family"]),
+            E.ExpectColumnValuesToBeBetween(column="lines_due", min_value=1),
+            _not_negative("promised_units"),
+            _not_negative("on_time_units"),
+            _not_negative("unshipped_units"),
+            _share("promise_kept_rate"),
+            _not_negative("avg_days_late"),
         ],
     }
     if table not in suites:

@@ -169,3 +169,23 @@ def nps_by_region_month(landing: Path) -> pd.DataFrame:
         }
     ).reset_index()
     return result.rename(columns={"REGION": "region"})
+
+
+def sop_sales_side(landing: Path) -> pd.DataFrame:
+    """Per order month and product family: booked units (order lines by their order's date) and, per
+    expected close month, the weighted pipeline of the opportunities open now (amount × probability / 100)."""
+    lines = latest(read_export(landing, "erp", "sales_order_lines"), ["SALESORDERID", "SALESORDERITEM"], "CHANGEDAT")
+    orders = latest(read_export(landing, "erp", "sales_orders"), ["SALESORDERID"], "CHANGEDAT")
+    products = latest(read_export(landing, "erp", "products"), ["PRODUCTID"], "CHANGEDAT")
+    lines = lines.merge(orders[["SALESORDERID", "ORDERDATE"]], on="SALESORDERID").merge(products[["PRODUCTID", "PRODUCTFAMILY"]], on="PRODUCTID")
+    lines["month"] = month_of(lines["ORDERDATE"], "%Y%m%d")
+    lines["qty"] = lines["QUANTITY"].astype(int)
+    booked = lines.groupby(["month", "PRODUCTFAMILY"])["qty"].sum().rename("booked_units")
+    opportunities = latest(read_export(landing, "crm", "opportunities"), ["Id"], "LastModifiedDate")
+    open_now = opportunities[~opportunities["StageName"].isin(["Closed Won", "Closed Lost"])].copy()
+    open_now["month"] = month_of(open_now["CloseDate"], "%Y-%m-%d")
+    open_now["weighted"] = open_now["Amount"].astype(float).fillna(0) * open_now["Probability"].astype(float).fillna(0) / 100
+    weighted = open_now.groupby(["month", "Product_Family__c"])["weighted"].sum().rename("weighted_pipeline_amount")
+    weighted.index = weighted.index.set_names(["month", "PRODUCTFAMILY"])
+    result = pd.concat([booked, weighted], axis=1).fillna(0).reset_index()
+    return result.rename(columns={"PRODUCTFAMILY": "product_family"})

@@ -56,7 +56,7 @@ def test_both_runs_succeed_with_every_check_passing(built) -> None:
     failed = [c for c in checks if not c[2]]
     assert failed == []
     names = {(asset, name) for asset, name, _ in checks}
-    for table in ("kpi_sales_monthly", "kpi_operations_monthly", "kpi_customer_monthly"):
+    for table in ("kpi_sales_monthly", "kpi_operations_monthly", "kpi_customer_monthly", "kpi_promise_vs_delivery"):
         assert (f"marts/{table}", "kpi_expectations") in names
     assert ("raw/crm__opportunities", "rows_meet_spec_rules") in names
     assert any(name.startswith("unique_") or name.startswith("not_null_") for _, name, _ in checks)  # dbt tests
