@@ -141,6 +141,37 @@ def test_the_pipeline_of_a_past_day_matches_the_opportunity_history(built, day: 
     assert merged["open_amount_x"].round(2).tolist() == merged["open_amount_y"].astype(float).round(2).tolist()
 
 
+def test_sop_table_carries_bookings_pipeline_and_the_latest_forecast(built) -> None:
+    expected = independent.sop_sales_side(built["paths"].landing)
+    actual = query(built, "select * from marts.kpi_sop_monthly")
+    merged = expected.merge(actual, on=["month", "product_family"], how="left", indicator=True)
+    assert (merged["_merge"] == "both").all() and len(merged) > 20
+    assert (merged["booked_units_x"] == merged["booked_units_y"]).all()
+    assert merged["weighted_pipeline_amount_x"].round(2).tolist() == merged["weighted_pipeline_amount_y"].astype(float).round(2).tolist()
+    forecast = query(
+        built,
+        "select ds as month, product_family, yhat from ml.ml_demand_forecast "
+        "where hierarchy_level = 'product_family' and created_at = (select max(created_at) from ml.ml_demand_forecast)",
+    )
+    joined = forecast.merge(actual, on=["month", "product_family"])
+    assert len(joined) == len(forecast) > 0
+    assert (joined["yhat"] - joined["forecast_units"]).abs().max() < 1e-9
+    planned = actual["forecast_units"].fillna(actual["booked_units"].astype(float))
+    assert (planned - actual["demand_plan_units"]).abs().max() < 1e-9
+    with_capacity = actual.dropna(subset=["capacity_units"])
+    assert len(with_capacity) > 0
+    assert ((with_capacity["capacity_units"] - with_capacity["demand_plan_units"]) - with_capacity["capacity_gap_units"]).abs().max() < 1e-9
+    assert (with_capacity["is_at_risk"] == (with_capacity["demand_plan_units"] > with_capacity["capacity_units"])).all()
+
+
+def test_bi_views_answer_like_the_marts_behind_them(built) -> None:
+    pairs = {"sales_monthly": "kpi_sales_monthly", "sop_monthly": "kpi_sop_monthly", "pipeline_daily": "fct_pipeline_daily"}
+    for view, mart in pairs.items():
+        assert query(built, f"select count(*) as n from bi.{view}")["n"][0] == query(built, f"select count(*) as n from marts.{mart}")["n"][0] > 0
+    columns = query(built, "select table_name, column_name from information_schema.columns where table_schema = 'bi'")
+    assert not set(columns["column_name"]) & {"email", "phone", "first_name", "last_name"}
+
+
 def test_make_run_summary_shows_the_last_complete_months_as_the_exports_say(built) -> None:
     from orchestration.summary import kpi_summary
 

@@ -1,0 +1,17 @@
+-- BI interface: Forecast accuracy over time per product family, month and lag. One row per row of kpi_forecast_accuracy; definitions in kpi_forecast_accuracy.yml.
+select
+    month,
+    product_family,
+    lag_months,
+    as_of_month,
+    run_id,
+    model,
+    forecast_units,
+    forecast_units_lo_80,
+    forecast_units_hi_80,
+    actual_units,
+    error_units,
+    absolute_error_units,
+    is_within_80,
+    is_within_95
+from {{ ref('kpi_forecast_accuracy') }}
