@@ -2,7 +2,8 @@
 
 Reads the monthly demand grid dbt builds (``marts.fct_demand_monthly``), forecasts every product
 family × region six months ahead with an 80 % interval, backtests the model against seasonal naive
-on rolling origins, and writes ``ml.ml_demand_forecast`` and ``ml.ml_forecast_accuracy``.
+on rolling origins, and writes ``ml.ml_demand_forecast`` (append-only vintages: one set of rows per
+run) and ``ml.ml_forecast_accuracy`` (replaced).
 """
 
 
@@ -60,13 +61,17 @@ def demand_forecast_tables(demand: pd.DataFrame, run_id: str) -> tuple[pd.DataFr
     names = demand.drop_duplicates("unique_id").set_index("unique_id")[["product_family", "region"]]
     predicted = forecast(series, HORIZON, level=LEVEL).join(names, on="unique_id")
     predicted = predicted.assign(level=LEVEL, model=MODEL_NAME, as_of_month=as_of, run_id=run_id, created_at=created_at)
+    predicted["horizon"] = (predicted["ds"].dt.year - as_of.year) * 12 + predicted["ds"].dt.month - as_of.month
     horizon, origins = backtest_plan(series["ds"].nunique())
     if origins:
         accuracy = accuracy_table(backtest(series, horizon, origins, level=LEVEL))
     else:
         accuracy = pd.DataFrame(columns=["model", "horizon", "wape", "mase", "bias", "coverage", "n_series", "n_points", "n_origins"])
     accuracy = accuracy.assign(as_of_month=as_of, run_id=run_id, created_at=created_at)
-    columns = ["unique_id", "product_family", "region", "ds", "yhat", "yhat_lo", "yhat_hi", "level", "model", "as_of_month", "run_id", "created_at"]
+    columns = [
+        "unique_id", "product_family", "region", "ds", "horizon", "yhat", "yhat_lo", "yhat_hi", "level", "model",
+        "as_of_month", "run_id", "created_at",
+    ]
     return predicted[columns], accuracy
 
 
@@ -109,10 +114,15 @@ def demand_forecast(context: AssetExecutionContext, salesops: SalesopsHome):
     predicted, accuracy = demand_forecast_tables(demand, context.run_id)
     with warehouse_connection(salesops.paths.warehouse) as conn:
         conn.execute(f"create schema if not exists {ML_SCHEMA}")
-        for name, frame in (("ml_demand_forecast", predicted), ("ml_forecast_accuracy", accuracy)):
-            conn.register("_frame", frame)
-            conn.execute(f"create or replace table {ML_SCHEMA}.{name} as select * from _frame")
-            conn.unregister("_frame")
+        conn.register("_frame", predicted)
+        # forecasts are vintages: every run appends its rows, so later months can be scored against
+        # what was forecast for them (kpi_forecast_accuracy); a table from before vintages gains horizon
+        conn.execute(f"create table if not exists {ML_SCHEMA}.ml_demand_forecast as select * from _frame limit 0")
+        conn.execute(f"alter table {ML_SCHEMA}.ml_demand_forecast add column if not exists horizon integer")
+        conn.execute(f"insert into {ML_SCHEMA}.ml_demand_forecast by name select * from _frame")
+        conn.register("_frame", accuracy)
+        conn.execute(f"create or replace table {ML_SCHEMA}.ml_forecast_accuracy as select * from _frame")
+        conn.unregister("_frame")
     gain = improvement_over_baseline(accuracy)
     overall = accuracy[accuracy["horizon"] == "all"]
     yield dg.MaterializeResult(

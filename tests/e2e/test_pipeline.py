@@ -148,13 +148,11 @@ def test_sop_table_carries_bookings_pipeline_and_the_latest_forecast(built) -> N
     assert (merged["_merge"] == "both").all() and len(merged) > 20
     assert (merged["booked_units_x"] == merged["booked_units_y"]).all()
     assert merged["weighted_pipeline_amount_x"].round(2).tolist() == merged["weighted_pipeline_amount_y"].astype(float).round(2).tolist()
-    forecast = query(
-        built,
-        "select ds as month, product_family, yhat from ml.ml_demand_forecast "
-        "where hierarchy_level = 'product_family' and created_at = (select max(created_at) from ml.ml_demand_forecast)",
-    )
-    joined = forecast.merge(actual, on=["month", "product_family"])
-    assert len(joined) == len(forecast) > 0
+    forecast = query(built, "select ds, product_family, yhat, created_at from ml.ml_demand_forecast")
+    latest = forecast[forecast["created_at"] == forecast["created_at"].max()]
+    family = latest.groupby(["ds", "product_family"], as_index=False)["yhat"].sum().rename(columns={"ds": "month"})
+    joined = family.merge(actual, on=["month", "product_family"])
+    assert len(joined) == len(family) > 0
     assert (joined["yhat"] - joined["forecast_units"]).abs().max() < 1e-9
     planned = actual["forecast_units"].fillna(actual["booked_units"].astype(float))
     assert (planned - actual["demand_plan_units"]).abs().max() < 1e-9
@@ -212,6 +210,7 @@ def test_forecast_tables_are_written(built) -> None:
     forecast = query(built, "select * from ml.ml_demand_forecast")
     assert {"unique_id", "ds", "yhat", "yhat_lo", "yhat_hi"} <= set(forecast.columns)
     assert (forecast.groupby("unique_id").size() == 6).all()
+    assert sorted(forecast["horizon"].unique()) == [1, 2, 3, 4, 5, 6]
     assert (forecast["yhat_lo"] <= forecast["yhat"]).all() and (forecast["yhat"] <= forecast["yhat_hi"]).all()
     accuracy = query(built, "select * from ml.ml_forecast_accuracy")
     assert {"model", "wape", "mase", "bias"} <= set(accuracy.columns)

@@ -7,11 +7,7 @@ select
     run_id,
     model,
     forecast_units,
-    forecast_units_lo_80,
-    forecast_units_hi_80,
     actual_units,
     error_units,
-    absolute_error_units,
-    is_within_80,
-    is_within_95
+    absolute_error_units
 from {{ ref('kpi_forecast_accuracy') }}

@@ -1,13 +1,12 @@
 -- Forecast accuracy over time: every stored forecast of a product family's monthly demand against
 -- the units then ordered, by lag (months between the forecast's last complete month and the month
--- forecast). Formulas: kpi_forecast_accuracy.yml. Rows: product family × forecast month × lag for
--- every forecast month that is complete now; of several runs made on the same input month, the
--- latest counts.
+-- forecast). A family's forecast is the sum of its regions' point forecasts. Formulas:
+-- kpi_forecast_accuracy.yml. Rows: product family × forecast month × lag for every forecast month
+-- that is complete now; of several runs made on the same input month, the latest counts.
 with
 
 forecasts as (
     select * from {{ source('ml', 'ml_demand_forecast') }}
-    where hierarchy_level = 'product_family'
 ),
 
 demand as (
@@ -21,11 +20,19 @@ latest_run_per_input as (
 ),
 
 vintages as (
-    select forecasts.*
+    select
+        forecasts.run_id,
+        forecasts.model,
+        forecasts.as_of_month,
+        forecasts.product_family,
+        forecasts.ds,
+        forecasts.horizon,
+        sum(forecasts.yhat) as yhat
     from forecasts
     inner join latest_run_per_input
         on forecasts.as_of_month = latest_run_per_input.as_of_month
         and forecasts.created_at = latest_run_per_input.created_at
+    group by 1, 2, 3, 4, 5, 6
 ),
 
 actuals as (
@@ -50,15 +57,11 @@ final as (
         cast(vintages.run_id as {{ dbt.type_string() }}) as run_id,
         cast(vintages.model as {{ dbt.type_string() }}) as model,
         cast(vintages.yhat as {{ kpi_rate_type() }}) as forecast_units,
-        cast(vintages.yhat_lo_80 as {{ kpi_rate_type() }}) as forecast_units_lo_80,
-        cast(vintages.yhat_hi_80 as {{ kpi_rate_type() }}) as forecast_units_hi_80,
 
         -- against what happened
         cast(actuals.actual_units as {{ kpi_rate_type() }}) as actual_units,
         cast(vintages.yhat - actuals.actual_units as {{ kpi_rate_type() }}) as error_units,
-        cast(abs(vintages.yhat - actuals.actual_units) as {{ kpi_rate_type() }}) as absolute_error_units,
-        actuals.actual_units between vintages.yhat_lo_80 and vintages.yhat_hi_80 as is_within_80,
-        actuals.actual_units between vintages.yhat_lo_95 and vintages.yhat_hi_95 as is_within_95
+        cast(abs(vintages.yhat - actuals.actual_units) as {{ kpi_rate_type() }}) as absolute_error_units
     from vintages
     inner join actuals
         on cast(vintages.ds as date) = actuals.month

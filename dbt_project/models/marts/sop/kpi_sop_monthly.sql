@@ -28,28 +28,16 @@ demand_forecast as (
     select * from {{ source('ml', 'ml_demand_forecast') }}
 ),
 
-pipeline_forecast as (
-    select * from {{ source('ml', 'ml_pipeline_forecast') }}
-),
-
+-- the latest run's forecast of each family: the sum of its regions' point forecasts
 latest_forecast as (
     select
-        ds as month,
+        cast(ds as date) as month,
         product_family,
-        yhat,
-        yhat_lo_80,
-        yhat_hi_80,
-        run_id,
-        as_of_month
+        sum(yhat) as yhat,
+        max(run_id) as run_id
     from demand_forecast
-    where hierarchy_level = 'product_family'
-        and run_id = (select max(run_id) from demand_forecast where created_at = (select max(created_at) from demand_forecast))
-),
-
-latest_pipeline_forecast as (
-    select *
-    from pipeline_forecast
-    where run_id = (select max(run_id) from pipeline_forecast where created_at = (select max(created_at) from pipeline_forecast))
+    where created_at = (select max(created_at) from demand_forecast)
+    group by 1, 2
 ),
 
 booked as (
@@ -130,10 +118,7 @@ joined as (
         coalesce(weighted_pipeline.open_opportunities, 0) as open_opportunities,
         coalesce(weighted_pipeline.weighted_pipeline_amount, 0) as weighted_pipeline_amount,
         coalesce(weighted_pipeline.weighted_pipeline_units, 0) as weighted_pipeline_units,
-        latest_pipeline_forecast.expected_bookings_amount,
         latest_forecast.yhat as forecast_units,
-        latest_forecast.yhat_lo_80 as forecast_units_lo_80,
-        latest_forecast.yhat_hi_80 as forecast_units_hi_80,
         latest_forecast.run_id as forecast_run_id,
         capacity.capacity_units,
         -- stock entering the month: the last snapshot of an earlier month (the latest one for future months)
@@ -150,9 +135,6 @@ joined as (
         on grid.month = booked.month and grid.product_family = booked.product_family
     left join weighted_pipeline
         on grid.month = weighted_pipeline.month and grid.product_family = weighted_pipeline.product_family
-    left join latest_pipeline_forecast
-        on grid.month = latest_pipeline_forecast.close_month
-        and grid.product_family = latest_pipeline_forecast.product_family
     left join latest_forecast
         on grid.month = latest_forecast.month and grid.product_family = latest_forecast.product_family
     left join capacity
@@ -178,12 +160,9 @@ final as (
         cast(open_opportunities as bigint) as open_opportunities,
         cast(weighted_pipeline_amount as {{ kpi_amount_type() }}) as weighted_pipeline_amount,
         cast(weighted_pipeline_units as {{ kpi_rate_type() }}) as weighted_pipeline_units,
-        cast(expected_bookings_amount as {{ kpi_amount_type() }}) as expected_bookings_amount,
 
         -- forecast
         cast(forecast_units as {{ kpi_rate_type() }}) as forecast_units,
-        cast(forecast_units_lo_80 as {{ kpi_rate_type() }}) as forecast_units_lo_80,
-        cast(forecast_units_hi_80 as {{ kpi_rate_type() }}) as forecast_units_hi_80,
         cast(forecast_run_id as {{ dbt.type_string() }}) as forecast_run_id,
 
         -- operations
