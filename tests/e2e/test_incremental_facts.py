@@ -46,12 +46,7 @@ def build_facts(home: Path, *arguments: str) -> None:
 
 def facts(home: Path) -> dict[str, pd.DataFrame]:
     with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as conn:
-        return {
-            name: conn.execute(f"select * exclude (_loaded_at) from marts.{name} order by {key}").df()
-            if "_loaded_at" in conn.execute(f"select * from marts.{name} limit 0").df().columns
-            else conn.execute(f"select * from marts.{name} order by {key}").df()
-            for name, key in FACTS.items()
-        }
+        return {name: conn.execute(f"select * from marts.{name} order by {key}").df() for name, key in FACTS.items()}
 
 
 @pytest.fixture(scope="module")
