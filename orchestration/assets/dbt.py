@@ -26,6 +26,7 @@ from packaging import version
 from orchestration.partitions import WAREHOUSE_POOL, window_dates
 from orchestration.resources import SalesopsHome
 from orchestration.settings import dbt_executable
+from orchestration.warehouse import DUCKDB, TARGET_VARIABLE
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 DAILY_TAG = "daily_partitioned"
@@ -33,14 +34,15 @@ DAILY_SELECTION = f"tag:{DAILY_TAG}"
 AFTER_ML_SELECTION = "tag:after_ml"  # models reading the ml.* tables, and the bi interface above them
 
 
-@cache
 def salesops_dbt_project() -> DbtProject:
-    """The dbt project, with its manifest freshly parsed when any project file changed since the last parse."""
-    project = DbtProject(
-        project_dir=DBT_PROJECT_DIR,
-        profiles_dir=DBT_PROJECT_DIR,
-        target=os.environ.get("SALESOPS_DBT_TARGET", "duckdb"),
-    )
+    """The dbt project for the profile target ``$SALESOPS_DBT_TARGET`` (default duckdb), with its
+    manifest freshly parsed when any project file changed since the last parse."""
+    return _dbt_project(os.environ.get(TARGET_VARIABLE, DUCKDB))
+
+
+@cache
+def _dbt_project(target: str) -> DbtProject:
+    project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR, target=target)
     if _manifest_is_stale(project):
         target = project.manifest_path.parent
         target.mkdir(parents=True, exist_ok=True)

@@ -17,7 +17,6 @@ from ml.backtest import accuracy_table, backtest
 from ml.forecasting import MODEL_NAME, forecast
 from orchestration.partitions import WAREHOUSE_POOL
 from orchestration.resources import SalesopsHome
-from orchestration.warehouse import warehouse_connection
 
 HORIZON = 6
 LEVEL = 80
@@ -31,7 +30,7 @@ ACCURACY_KEY = dg.AssetKey([ML_SCHEMA, "ml_forecast_accuracy"])
 
 _DEMAND_SQL = """
     select product_family || ' | ' || region as unique_id, product_family, region,
-           cast(month as timestamp) as ds, cast(ordered_units as double) as y
+           cast(month as timestamp) as ds, cast(ordered_units as double precision) as y
     from marts.fct_demand_monthly
     where is_complete_month
     order by unique_id, ds
@@ -107,22 +106,15 @@ def ml_assets() -> list[dg.AssetsDefinition]:
     pool=WAREHOUSE_POOL,
 )
 def demand_forecast(context: AssetExecutionContext, salesops: SalesopsHome):
-    with warehouse_connection(salesops.paths.warehouse, read_only=True) as conn:
-        demand = conn.execute(_DEMAND_SQL).df()
+    warehouse = salesops.warehouse
+    demand = warehouse.read_frame(_DEMAND_SQL)
     if demand.empty:
-        raise dg.Failure(f"marts.fct_demand_monthly has no complete month in {salesops.paths.warehouse}; nothing to forecast")
+        raise dg.Failure(f"marts.fct_demand_monthly has no complete month in {warehouse.describe()}; nothing to forecast")
     predicted, accuracy = demand_forecast_tables(demand, context.run_id)
-    with warehouse_connection(salesops.paths.warehouse) as conn:
-        conn.execute(f"create schema if not exists {ML_SCHEMA}")
-        conn.register("_frame", predicted)
-        # forecasts are vintages: every run appends its rows, so later months can be scored against
-        # what was forecast for them (kpi_forecast_accuracy); a table from before vintages gains horizon
-        conn.execute(f"create table if not exists {ML_SCHEMA}.ml_demand_forecast as select * from _frame limit 0")
-        conn.execute(f"alter table {ML_SCHEMA}.ml_demand_forecast add column if not exists horizon integer")
-        conn.execute(f"insert into {ML_SCHEMA}.ml_demand_forecast by name select * from _frame")
-        conn.register("_frame", accuracy)
-        conn.execute(f"create or replace table {ML_SCHEMA}.ml_forecast_accuracy as select * from _frame")
-        conn.unregister("_frame")
+    # forecasts are vintages: every run appends its rows, so later months can be scored against what
+    # was forecast for them (kpi_forecast_accuracy); a table from before vintages gains horizon
+    warehouse.append_frame(ML_SCHEMA, "ml_demand_forecast", predicted)
+    warehouse.replace_frame(ML_SCHEMA, "ml_forecast_accuracy", accuracy)
     gain = improvement_over_baseline(accuracy)
     overall = accuracy[accuracy["horizon"] == "all"]
     yield dg.MaterializeResult(

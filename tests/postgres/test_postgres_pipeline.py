@@ -1,0 +1,157 @@
+"""The whole pipeline on PostgreSQL: the same exports, the same dbt project, the same numbers as DuckDB.
+
+One tiny demo company (a few months, scale 0.02) runs once through the Dagster jobs with the
+profile switch ``SALESOPS_DBT_TARGET=postgres`` (COPY ingestion, dbt build with every dbt test,
+forecast, checks, S&OP and bi). The same export files are then built on DuckDB without Dagster
+(ingestion, the forecast tables PostgreSQL got, one dbt build without tests), and every raw,
+mart, bi and snapshot table must hold the same rows on both engines, numbers rounded to cents.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import dagster as dg
+import numpy as np
+import pandas as pd
+import pytest
+
+from orchestration.ingest import load_specs
+from orchestration.ingest.files import landing_range
+from orchestration.postgres import PostgresWarehouse, connect
+from orchestration.settings import salesops_paths
+from orchestration.warehouse import DuckDBWarehouse
+from tests.dbt_build import run_dbt
+
+pytestmark = pytest.mark.postgres
+
+TINY_COMPANY = {"seed": 11, "scale": 0.02, "start": date(2024, 7, 1), "end": date(2025, 1, 31), "first_export": date(2025, 1, 27)}
+# Columns that say when or by which run a row was written, not what it holds.
+BUILD_COLUMNS = {"_loaded_at", "load_id", "loaded_at", "rejected_at", "dbt_scd_id", "dbt_updated_at", "dbt_valid_from", "dbt_valid_to"}
+CENTS = 2
+
+
+@pytest.fixture(scope="module")
+def engines(postgres_database, tmp_path_factory: pytest.TempPathFactory):
+    """The pipeline run on PostgreSQL through Dagster, and the same exports built on DuckDB."""
+    from demo_company import DemoConfig, generate
+    from orchestration.run import PLANNED_EVENTS_AS_RANGES, run_pipeline
+
+    pg_home = tmp_path_factory.mktemp("pg_home")
+    generate(pg_home, DemoConfig(**TINY_COMPANY))
+    pg_paths = salesops_paths(pg_home)
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("SALESOPS_HOME", str(pg_home))
+        env.setenv("SALESOPS_DBT_TARGET", "postgres")
+        env.setenv("SALESOPS_PG_DATABASE", postgres_database.database)
+        env.setenv(PLANNED_EVENTS_AS_RANGES, "true")
+        load, build = run_pipeline(pg_paths, dg.DagsterInstance.ephemeral())
+    postgres = PostgresWarehouse(postgres_database)
+
+    duck_home = tmp_path_factory.mktemp("duck_home")
+    duck = DuckDBWarehouse(salesops_paths(duck_home).warehouse)
+    specs = load_specs()
+    first, last = landing_range(pg_paths.landing, specs)
+    for spec in specs:  # the very files PostgreSQL loaded: same _source_file on both sides
+        duck.load_export_days(spec, pg_paths.landing, first, last, duck_home / "quarantine")
+    for table in ("ml_demand_forecast", "ml_forecast_accuracy"):  # the forecast is not under test here: take PostgreSQL's
+        duck.replace_frame("ml", table, postgres.read_frame(f"select * from ml.{table}"))
+    run_dbt(duck_home, "build", "--exclude-resource-type", "test", "--exclude-resource-type", "unit_test")
+    return {"load": load, "build": build, "postgres": postgres, "duckdb": duck, "landing": pg_paths.landing, "days": (first, last)}
+
+
+def test_pipeline_succeeds_on_postgres_with_every_dbt_test_and_check(engines) -> None:
+    load, build = engines["load"], engines["build"]
+    assert load.success and build.success
+    checks = [(e.asset_key.to_user_string(), e.check_name, e.passed) for r in (load, build) for e in r.get_asset_check_evaluations()]
+    assert [c for c in checks if not c[2]] == []
+    assert {name for _, name, _ in checks} >= {"kpi_expectations", "rows_meet_spec_rules", "no_rejected_records"}
+    built = {e.asset_key.to_user_string() for e in build.get_asset_materialization_events()}
+    assert {"marts/kpi_sop_monthly", "bi/bi_sop_monthly", "ml/ml_demand_forecast", "snapshots/snp_crm__opportunities"} <= built
+
+
+def _relations(warehouse, schemas: tuple[str, ...]) -> list[str]:
+    names = warehouse.read_frame(
+        "select table_schema || '.' || table_name as relation from information_schema.tables "
+        f"where table_schema in ({', '.join(repr(s) for s in schemas)}) order by 1"
+    )
+    return list(names["relation"])
+
+
+def _plain(value):
+    """One engine-independent spelling of a value: NULL as None, numbers rounded to cents, times as ISO text."""
+    if value is None or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, float, Decimal, np.integer, np.floating)):
+        return round(float(value), CENTS) + 0.0  # + 0.0: -0.0 and 0.0 are one value
+    if isinstance(value, (date, pd.Timestamp, np.datetime64)):
+        return pd.Timestamp(value).isoformat()
+    return str(value)
+
+
+def _comparable(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame without build columns, every value in its plain spelling, columns and rows sorted."""
+    columns = sorted(c for c in frame.columns if c not in BUILD_COLUMNS)
+    rows = sorted((tuple(_plain(v) for v in row) for row in frame[columns].itertuples(index=False, name=None)), key=repr)
+    return pd.DataFrame(rows, columns=columns, dtype=object)
+
+
+@pytest.mark.parametrize("schemas", [("raw",), ("marts", "bi"), ("snapshots", "intermediate")], ids=["raw", "marts_bi", "snapshots_intermediate"])
+def test_every_table_holds_the_same_rows_on_postgres_and_duckdb(engines, schemas) -> None:
+    postgres, duck = engines["postgres"], engines["duckdb"]
+    relations = _relations(duck, schemas)
+    assert relations == _relations(postgres, schemas)
+    assert len(relations) >= {"raw": 18, "marts": 20, "snapshots": 10}[schemas[0]]
+    for relation in relations:
+        expected = _comparable(duck.read_frame(f"select * from {relation}"))
+        actual = _comparable(postgres.read_frame(f"select * from {relation}"))
+        assert len(expected), f"{relation} is empty: the comparison would prove nothing"
+        pd.testing.assert_frame_equal(actual, expected, check_dtype=False, obj=relation)
+
+
+def _raw_state(warehouse: PostgresWarehouse, table: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    rows = warehouse.read_frame(f"select * from raw.{table} order by user_id, _export_date, _loaded_at")
+    manifest = warehouse.read_frame(
+        f"select * from raw._load_manifest where source || '__' || object = '{table}' order by loaded_at, source_file"
+    )
+    return rows, manifest
+
+
+def test_copy_load_is_idempotent(engines) -> None:
+    postgres = engines["postgres"]
+    spec = next(s for s in load_specs() if s.table_name == "crm__users")
+    first, last = engines["days"]
+    rows_before, manifest_before = _raw_state(postgres, spec.table_name)
+    result, loaded = postgres.load_export_days(spec, engines["landing"], first, last, None)
+    rows_after, manifest_after = _raw_state(postgres, spec.table_name)
+    columns = [c for c in rows_before.columns if c != "_loaded_at"]
+    pd.testing.assert_frame_equal(rows_after[columns], rows_before[columns])
+    assert len(rows_after) == result.rows_loaded == len(loaded) > 0
+    again = manifest_after[manifest_after["load_id"] == result.load_id]
+    assert len(manifest_after) == len(manifest_before) + len(again)
+    first_load = manifest_before[manifest_before["status"] == "loaded"].groupby("source_file")["rows_loaded"].sum()
+    assert again.set_index("source_file")["rows_loaded"].sort_index().to_dict() == first_load.sort_index().to_dict()
+
+
+def test_a_copy_load_that_fails_leaves_postgres_as_it_was(engines, postgres_database) -> None:
+    postgres = engines["postgres"]
+    spec = next(s for s in load_specs() if s.table_name == "crm__users")
+    first, last = engines["days"]
+    rows_before, manifest_before = _raw_state(postgres, spec.table_name)
+    refused_day = rows_before["_export_date"].max().date()
+    with connect(postgres_database) as pg:  # a constraint the rows of one export day break: COPY fails midway
+        pg.execute(f"alter table raw.{spec.table_name} add constraint refuse_day check (_export_date <> date '{refused_day}') not valid")
+    try:
+        with pytest.raises(Exception, match="refuse_day"):
+            postgres.load_export_days(spec, engines["landing"], first, last, None)
+        rows_after, manifest_after = _raw_state(postgres, spec.table_name)
+        pd.testing.assert_frame_equal(rows_after, rows_before)
+        pd.testing.assert_frame_equal(manifest_after, manifest_before)
+    finally:
+        with connect(postgres_database) as pg:
+            pg.execute(f"alter table raw.{spec.table_name} drop constraint refuse_day")
