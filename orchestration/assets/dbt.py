@@ -42,7 +42,10 @@ def salesops_dbt_project() -> DbtProject:
 
 @cache
 def _dbt_project(target: str) -> DbtProject:
-    project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR, target=target)
+    # Another target parses into its own folder: dbt discards a partial parse made for another
+    # profile, and every invocation would otherwise parse the whole project again.
+    target_path = Path("target") if target == DUCKDB else Path("target") / target
+    project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR, target=target, target_path=target_path)
     if _manifest_is_stale(project):
         target = project.manifest_path.parent
         target.mkdir(parents=True, exist_ok=True)
@@ -142,20 +145,27 @@ def build_dbt_assets(partitions: dg.PartitionsDefinition) -> list[dg.AssetsDefin
 
 @contextmanager
 def dbt_home(salesops: SalesopsHome) -> Iterator[None]:
-    """Point dbt's profile (``env_var('SALESOPS_HOME')``) at the resource's home for one invocation.
+    """Point dbt's profile (``env_var('SALESOPS_HOME')``) at the resource's home for one invocation,
+    and dagster-dbt at the target folder of the engine's parse (``DBT_TARGET_PATH``).
 
     dbt runs as a subprocess in the project folder and inherits this process's environment, so a
-    relative or unset SALESOPS_HOME would otherwise resolve against the wrong folder.
+    relative or unset SALESOPS_HOME would otherwise resolve against the wrong folder. dagster-dbt
+    seeds each invocation's folder with the partial parse it finds under DBT_TARGET_PATH (default
+    ``target``, the DuckDB parse).
     """
-    previous = os.environ.get("SALESOPS_HOME")
-    os.environ["SALESOPS_HOME"] = str(salesops.paths.home)
+    settings = {"SALESOPS_HOME": str(salesops.paths.home)}
+    if salesops.engine != DUCKDB:
+        settings["DBT_TARGET_PATH"] = str(_dbt_project(salesops.engine).target_path)
+    previous = {name: os.environ.get(name) for name in settings}
+    os.environ.update(settings)
     try:
         yield
     finally:
-        if previous is None:
-            os.environ.pop("SALESOPS_HOME", None)
-        else:
-            os.environ["SALESOPS_HOME"] = previous
+        for name, value in previous.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 class InstalledDbtCliResource(DbtCliResource):

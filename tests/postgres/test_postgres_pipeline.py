@@ -9,7 +9,9 @@ mart, bi and snapshot table must hold the same rows on both engines, numbers rou
 
 from __future__ import annotations
 
+import csv
 import math
+import time
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -42,15 +44,20 @@ def engines(postgres_database, tmp_path_factory: pytest.TempPathFactory):
 
     pg_home = tmp_path_factory.mktemp("pg_home")
     generate(pg_home, DemoConfig(**TINY_COMPANY))
+    _add_a_bad_record(pg_home / "landing" / "erp" / "sales_order_lines")
     pg_paths = salesops_paths(pg_home)
     with pytest.MonkeyPatch.context() as env:
         env.setenv("SALESOPS_HOME", str(pg_home))
         env.setenv("SALESOPS_DBT_TARGET", "postgres")
         env.setenv("SALESOPS_PG_DATABASE", postgres_database.database)
         env.setenv(PLANNED_EVENTS_AS_RANGES, "true")
+        started = time.monotonic()
+        _parse_for_this_database()
         load, build = run_pipeline(pg_paths, dg.DagsterInstance.ephemeral())
+        print(f"pipeline on PostgreSQL: {time.monotonic() - started:.1f} s")
     postgres = PostgresWarehouse(postgres_database)
 
+    started = time.monotonic()
     duck_home = tmp_path_factory.mktemp("duck_home")
     duck = DuckDBWarehouse(salesops_paths(duck_home).warehouse)
     specs = load_specs()
@@ -60,17 +67,43 @@ def engines(postgres_database, tmp_path_factory: pytest.TempPathFactory):
     for table in ("ml_demand_forecast", "ml_forecast_accuracy"):  # the forecast is not under test here: take PostgreSQL's
         duck.replace_frame("ml", table, postgres.read_frame(f"select * from ml.{table}"))
     run_dbt(duck_home, "build", "--exclude-resource-type", "test", "--exclude-resource-type", "unit_test")
+    print(f"DuckDB build of the same exports: {time.monotonic() - started:.1f} s")
     return {"load": load, "build": build, "postgres": postgres, "duckdb": duck, "landing": pg_paths.landing, "days": (first, last)}
+
+
+def _parse_for_this_database() -> None:
+    """Parse the project for the postgres target with this module's database: dbt keeps a partial
+    parse only for the profile it was made with, and the pipeline's three dbt runs reuse this one."""
+    from orchestration.assets.dbt import dbt_resource, salesops_dbt_project
+
+    project = salesops_dbt_project()
+    dbt_resource().cli(["parse", "--quiet"], target_path=project.target_path).wait()
+
+
+def _add_a_bad_record(folder: Path) -> None:
+    """One order line with a quantity that is no number, appended to the first export file: a rejected row."""
+    export = sorted(folder.glob("*/*.csv"))[0]
+    with export.open(newline="") as handle:
+        rows = list(csv.reader(handle))
+    bad = list(rows[-1])
+    bad[rows[0].index("QUANTITY")] = "many"
+    with export.open("a", newline="") as handle:
+        csv.writer(handle).writerow(bad)
 
 
 def test_pipeline_succeeds_on_postgres_with_every_dbt_test_and_check(engines) -> None:
     load, build = engines["load"], engines["build"]
     assert load.success and build.success
     checks = [(e.asset_key.to_user_string(), e.check_name, e.passed) for r in (load, build) for e in r.get_asset_check_evaluations()]
-    assert [c for c in checks if not c[2]] == []
+    # seven months leave no room for a backtest: "beats seasonal naive" cannot pass (a warning);
+    # the record with a bad quantity is rejected (a warning)
+    assert sorted(c for c in checks if not c[2]) == [
+        ("ml/ml_forecast_accuracy", "beats_seasonal_naive", False),
+        ("raw/erp__sales_order_lines", "no_rejected_records", False),
+    ]
     assert {name for _, name, _ in checks} >= {"kpi_expectations", "rows_meet_spec_rules", "no_rejected_records"}
     built = {e.asset_key.to_user_string() for e in build.get_asset_materialization_events()}
-    assert {"marts/kpi_sop_monthly", "bi/bi_sop_monthly", "ml/ml_demand_forecast", "snapshots/snp_crm__opportunities"} <= built
+    assert {"marts/kpi_sop_monthly", "bi/sop_monthly", "ml/ml_demand_forecast", "snapshots/snp_crm__opportunities"} <= built
 
 
 def _relations(warehouse, schemas: tuple[str, ...]) -> list[str]:
@@ -107,11 +140,15 @@ def test_every_table_holds_the_same_rows_on_postgres_and_duckdb(engines, schemas
     relations = _relations(duck, schemas)
     assert relations == _relations(postgres, schemas)
     assert len(relations) >= {"raw": 18, "marts": 20, "snapshots": 10}[schemas[0]]
+    compared = {}
     for relation in relations:
         expected = _comparable(duck.read_frame(f"select * from {relation}"))
         actual = _comparable(postgres.read_frame(f"select * from {relation}"))
-        assert len(expected), f"{relation} is empty: the comparison would prove nothing"
         pd.testing.assert_frame_equal(actual, expected, check_dtype=False, obj=relation)
+        compared[relation] = len(expected)
+    # a young warehouse scores no forecast yet; everything else must hold rows, or equality proves nothing
+    empty = {relation for relation, rows in compared.items() if not rows}
+    assert empty <= {"marts.kpi_forecast_accuracy", "bi.forecast_accuracy"}
 
 
 def _raw_state(warehouse: PostgresWarehouse, table: str) -> tuple[pd.DataFrame, pd.DataFrame]:
