@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import date
 from pathlib import Path
 
@@ -74,9 +75,10 @@ def rows(conn, spec: SourceSpec, columns: str = "order_id") -> list[tuple]:
     return conn.execute(f"select {columns} from raw.{spec.table_name} order by all").fetchall()
 
 
-def link_exports(landing: Path, source: str, day: date, files: dict[str, Path]) -> None:
-    """Land existing export files without copying them: ``landing/<source>/<object>/<day>/<name>`` links."""
+def land_exports(landing: Path, source: str, day: date, files: dict[str, Path]) -> None:
+    """Land copies of existing export files as ``landing/<source>/<object>/<day>/<name>`` (ingestion
+    refuses links that lead outside the landing folder)."""
     for obj, path in files.items():
         folder = landing / source / obj / day.isoformat()
         folder.mkdir(parents=True)
-        (folder / path.name).symlink_to(path)
+        shutil.copyfile(path, folder / path.name)
