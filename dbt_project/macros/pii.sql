@@ -32,27 +32,18 @@
         then encode(sha256(convert_to({{ salesops.pii_salt_literal() }} || '|' || lower(trim({{ column }})), 'UTF8')), 'hex') end
 {%- endmacro %}
 
-{# Patterns of what redact_pii removes from free text (the regular-expression subset that RE2,
-   DuckDB's engine, and PostgreSQL's engine read alike: no \b, no look-arounds).
-   Phone numbers: '+' and 8 or more digits, spaces, dots, dashes, slashes or parentheses;
-   groups like (030) 1234 5678, 555-123-4567 or 0049 30 1234567; or 9 to 15 digits in a row.
-   ISO dates, amounts, times and ids shorter than 9 digits are kept. #}
-{% macro pii_email_pattern() -%}
-    [A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}
-{%- endmacro %}
-
-{% macro pii_phone_pattern() -%}
-    \+[0-9][0-9 ()./-]{6,}[0-9]|(00[0-9]{1,3}[ ./-]?)?\(?[0-9]{2,5}\)?[ ./-]?[0-9]{3,4}[ ./-][0-9]{3,5}|(00[0-9]{1,3}[ ./-]?)?[0-9]{2,5}[ ./-][0-9]{6,9}|[0-9]{9,15}
-{%- endmacro %}
-
-{# Free text with every e-mail address replaced by '[email]' and every phone number by '[phone]'. #}
+{# Free text with every e-mail address replaced by '[email]' and every phone number by '[phone]'.
+   regexp_replace_all (macros/matching.sql) is the dispatched part; the patterns use the subset of
+   regular expressions that RE2 (DuckDB) and PostgreSQL read alike: no \b, no look-arounds, no
+   escapes (a bracket [.] for a literal character).
+   Phone numbers: '+' and 8 or more digits, spaces, dots, dashes, slashes or parentheses; groups
+   like (030) 1234 5678, 555-123-4567 or 0049 30 1234567; or 9 to 15 digits in a row. ISO dates,
+   amounts, times and ids shorter than 9 digits are kept. #}
 {% macro redact_pii(column) -%}
-    {{ return(adapter.dispatch('redact_pii', 'salesops')(column)) }}
-{%- endmacro %}
-
-{% macro default__redact_pii(column) -%}
-    regexp_replace(
-        regexp_replace({{ column }}, '{{ salesops.pii_email_pattern() }}', '[email]', 'g'),
-        '{{ salesops.pii_phone_pattern() }}', '[phone]', 'g'
-    )
+    {%- set email = '[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+([.][A-Za-z0-9-]+)*[.][A-Za-z]{2,}' -%}
+    {%- set phone = '[+][0-9][0-9 ()./-]{6,}[0-9]'
+        ~ '|(00[0-9]{1,3}[ ./-]?)?[(]?[0-9]{2,5}[)]?[ ./-]?[0-9]{3,4}[ ./-][0-9]{3,5}'
+        ~ '|(00[0-9]{1,3}[ ./-]?)?[0-9]{2,5}[ ./-][0-9]{6,9}'
+        ~ '|[0-9]{9,15}' -%}
+    {{ salesops.regexp_replace_all(salesops.regexp_replace_all(column, email, '[email]'), phone, '[phone]') }}
 {%- endmacro %}
