@@ -33,6 +33,22 @@ columns:
 """
 HEADER = "OrderId,Customer,Qty,Amount,OrderDate,ChangedAt,Note"
 
+# An app's event export as JSON lines, with a nested key.
+EVENTS_SPEC = """
+source: app
+object: events
+description: Test events as JSON lines.
+file_pattern: "*.jsonl"
+format: {type: jsonl, timestamp_format: "%Y-%m-%dT%H:%M:%SZ"}
+primary_key: [event_id]
+updated_at: at
+columns:
+  - {name: event_id, source: id, type: varchar, required: true}
+  - {name: score, source: score, type: integer, range: [0, 10]}
+  - {name: city, source: "$.address.city", type: varchar}
+  - {name: at, source: at, type: timestamp, required: true}
+"""
+
 
 def order(order_id: str = "A1", customer: str = "Acme", qty: str = "3", amount: str = "19.90",
           day: str = "2024-02-28", changed: str = "2024-02-28 10:00:00", note: str = "") -> str:

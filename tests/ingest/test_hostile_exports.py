@@ -7,11 +7,12 @@ header names that try SQL injection or path traversal: tests/ingest/test_bad_inp
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
-from tests.ingest.helpers import DAY_KEY, HEADER, counts, csv_text, drop, load, order, rows
+from tests.ingest.helpers import DAY_KEY, EVENTS_SPEC, HEADER, counts, csv_text, drop, load, order, rows
 
 pytestmark = pytest.mark.security
 
@@ -88,40 +89,32 @@ def test_a_hostile_value_that_breaks_a_type_is_quoted_in_the_reject_reason(conn,
     assert conn.execute("select count(*) from raw._load_manifest").fetchone() == (1,)
 
 
-EVENTS_SPEC = """
-source: app
-object: events
-description: Test events as JSON lines.
-file_pattern: "*.jsonl"
-format: {type: jsonl, timestamp_format: "%Y-%m-%dT%H:%M:%SZ"}
-primary_key: [event_id]
-columns:
-  - {name: event_id, source: id, type: varchar, required: true}
-  - {name: note, source: note, type: varchar}
-"""
 JSON_KEY = 'a"); drop table raw.app__events; --\'x'
 
 
 @pytest.mark.parametrize("drift", ["add", "ignore"])
 def test_hostile_json_keys_and_values_are_data(conn, landing, make_spec, drift: str) -> None:
     spec = make_spec(EVENTS_SPEC, extra=f"on_schema_drift: {drift}\n")
-    line = '{"id": "E1", "note": "' + HOSTILE.replace('"', '\\"') + '", "' + JSON_KEY.replace('"', '\\"') + '": "v\\"1"}\n'
-    drop(landing, spec, line, name="events.jsonl")
+    record = {"id": "E1", "at": "2024-03-01T10:00:00Z", "address": {"city": HOSTILE}, JSON_KEY: 'v"1'}
+    drop(landing, spec, json.dumps(record) + "\n", name="events.jsonl")
     result = load(conn, spec, landing)
     assert counts(result) == [("loaded", 1, 1, 0)]
-    columns = [r[0] for r in conn.execute("select column_name from information_schema.columns where table_name = 'app__events' order by ordinal_position").fetchall()]
+    columns = [r[0] for r in conn.execute(
+        "select column_name from information_schema.columns where table_name = 'app__events' order by ordinal_position"
+    ).fetchall()]
+    spec_columns = ["event_id", "score", "city", "at", "_export_date", "_source_file", "_loaded_at"]
     if drift == "add":
-        assert columns == ["event_id", "note", "_export_date", "_source_file", "_loaded_at", "a_drop_table_raw_app_events_x"]
-        assert rows(conn, spec, "event_id, note, a_drop_table_raw_app_events_x") == [("E1", HOSTILE, 'v"1')]
+        assert columns == [*spec_columns, "a_drop_table_raw_app_events_x"]
+        assert rows(conn, spec, "event_id, city, a_drop_table_raw_app_events_x") == [("E1", HOSTILE, 'v"1')]
     else:
-        assert columns == ["event_id", "note", "_export_date", "_source_file", "_loaded_at"]
-        assert rows(conn, spec, "event_id, note") == [("E1", HOSTILE)]
+        assert columns == spec_columns
+        assert rows(conn, spec, "event_id, city") == [("E1", HOSTILE)]
         assert f'"{JSON_KEY}"' in result.files[0].notes[0]
 
 
 def test_a_hostile_json_key_with_drift_fail_rejects_the_file_naming_the_key(conn, landing, make_spec) -> None:
     spec = make_spec(EVENTS_SPEC, extra="on_schema_drift: fail\n")
-    drop(landing, spec, '{"id": "E1", "' + JSON_KEY.replace('"', '\\"') + '": 1}\n', name="events.jsonl")
+    drop(landing, spec, json.dumps({"id": "E1", "at": "2024-03-01T10:00:00Z", JSON_KEY: 1}) + "\n", name="events.jsonl")
     result = load(conn, spec, landing)
     assert counts(result) == [("rejected_file", 1, 0, 1)]
     assert result.files[0].reason.endswith(f'the records have key(s) not in the spec (on_schema_drift: fail): "{JSON_KEY}"')
