@@ -11,7 +11,7 @@ import pandas as pd
 import data_quality
 from data_quality.suites.raw import raw_table_expectations
 from orchestration.ingest import LoadResult, SourceSpec, load_specs
-from orchestration.partitions import WAREHOUSE_POOL, window_dates
+from orchestration.partitions import RAW_FRESHNESS, WAREHOUSE_POOL, window_dates
 from orchestration.resources import SalesopsHome
 
 SPEC_CHECK = "rows_meet_spec_rules"
@@ -35,6 +35,7 @@ def build_ingest_asset(spec: SourceSpec, partitions: dg.PartitionsDefinition) ->
         partitions_def=partitions,
         backfill_policy=dg.BackfillPolicy.single_run(),
         pool=WAREHOUSE_POOL,
+        freshness_policy=RAW_FRESHNESS,
         metadata={
             "primary_key": ", ".join(spec.primary_key),
             "dagster/column_schema": dg.TableSchema(
