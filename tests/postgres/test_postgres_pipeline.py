@@ -12,6 +12,8 @@ from __future__ import annotations
 import csv
 import math
 import time
+import uuid
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -87,8 +89,9 @@ def _add_a_bad_record(folder: Path) -> None:
         rows = list(csv.reader(handle))
     bad = list(rows[-1])
     bad[rows[0].index("QUANTITY")] = "many"
+    ending = "\r\n" if b"\r\n" in export.read_bytes() else "\n"
     with export.open("a", newline="") as handle:
-        csv.writer(handle).writerow(bad)
+        csv.writer(handle, lineterminator=ending).writerow(bad)
 
 
 def test_pipeline_succeeds_on_postgres_with_every_dbt_test_and_check(engines) -> None:
@@ -116,7 +119,7 @@ def _relations(warehouse, schemas: tuple[str, ...]) -> list[str]:
 
 def _plain(value):
     """One engine-independent spelling of a value: NULL as None, numbers rounded to cents, times as ISO text."""
-    if value is None or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
+    if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
         return None
     if isinstance(value, (bool, np.bool_)):
         return bool(value)
@@ -192,3 +195,36 @@ def test_a_copy_load_that_fails_leaves_postgres_as_it_was(engines, postgres_data
     finally:
         with connect(postgres_database) as pg:
             pg.execute(f"alter table raw.{spec.table_name} drop constraint refuse_day")
+
+
+def test_bi_reader_role_reads_the_bi_views_and_nothing_else(engines, postgres_database) -> None:
+    import psycopg
+
+    from orchestration.postgres_publication import reader_role
+
+    assert "bi/postgres_publication" in {e.asset_key.to_user_string() for e in engines["build"].get_asset_materialization_events()}
+    login, password = f"bi_tool_{uuid.uuid4().hex[:8]}", uuid.uuid4().hex
+    with connect(postgres_database) as owner:
+        owner.execute(f'create role "{login}" login password \'{password}\' in role "{reader_role()}"')
+        bookings = owner.execute("select count(*), sum(bookings_amount) from marts.kpi_sales_monthly").fetchone()
+    tool = replace(postgres_database, user=login, password=password)
+    try:
+        with connect(tool) as conn:
+            assert conn.execute("select count(*), sum(bookings_amount) from bi.sales_monthly").fetchone() == bookings
+        for statement in (
+            "delete from bi.products",
+            "update bi.sales_reps set territory = 'x'",
+            "create table bi.scratch (a integer)",
+            "select count(*) from marts.kpi_sales_monthly",
+            "select count(*) from raw._load_manifest",
+        ):
+            with connect(tool) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
+                conn.execute(statement)
+        with connect(postgres_database) as owner:  # a view (re)created later, as dbt does on every build
+            owner.execute("create view bi.rebuilt_probe as select 1 as one")
+        with connect(tool) as conn:
+            assert conn.execute("select one from bi.rebuilt_probe").fetchone() == (1,)
+    finally:
+        with connect(postgres_database) as owner:
+            owner.execute("drop view if exists bi.rebuilt_probe")
+            owner.execute(f'drop role "{login}"')
