@@ -36,15 +36,18 @@ def load_export_days_into_postgres(
     try:
         duck.execute("set TimeZone = 'UTC'")
         with pg.cursor() as cursor:
+
+            def publish(result: LoadResult) -> None:  # one transaction: the load lands whole or not at all
+                with pg.transaction():
+                    _publish(cursor, duck, spec, result)
+
             cursor.execute("select pg_advisory_lock(hashtext(%s))", [table])
             try:
                 ensure_postgres_tables(cursor, spec)
                 pg.commit()
                 _mirror(cursor, duck, spec)
                 pg.commit()
-                result = load_export_days(duck, spec, landing, start, end, quarantine)
-                with pg.transaction():
-                    _publish(cursor, duck, spec, result)
+                result = load_export_days(duck, spec, landing, start, end, quarantine, publish=publish)
             finally:
                 pg.rollback()
                 cursor.execute("select pg_advisory_unlock(hashtext(%s))", [table])
