@@ -107,11 +107,11 @@ class DagsterDev:
         """Interrupt `dagster dev`, then end what is left of its process group; says how it went."""
         if self.process is None or self.stopped_by:
             return self.stopped_by
-        group = self.process.pid
+        group, started = self.process.pid, time.monotonic()
         self.process.send_signal(signal.SIGINT)
         try:
             self.process.wait(timeout=grace)
-            self.stopped_by = "interrupt"
+            self.stopped_by = f"interrupt ({time.monotonic() - started:.0f} s)"
         except subprocess.TimeoutExpired:
             self.stopped_by = "interrupt timed out"
         self._wait_for_group_end(5)  # the code server and run workers it interrupted are exiting
@@ -150,8 +150,9 @@ def _group_commands(group: int) -> list[str]:
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             fields = stat.read_text().rsplit(")", 1)[1].split()
-            if int(fields[2]) == group:
-                commands.append(stat.with_name("cmdline").read_bytes().replace(b"\0", b" ").decode()[:120].strip())
+            command = stat.with_name("cmdline").read_bytes().replace(b"\0", b" ").decode()[:120].strip()
+            if int(fields[2]) == group and command:  # a zombie has no command line
+                commands.append(command)
         except (OSError, IndexError, ValueError):
             continue
     return commands
