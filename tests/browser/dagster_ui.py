@@ -119,9 +119,14 @@ class DagsterDev:
             if not _group_alive(group):
                 break
             left = "; ".join(_group_commands(group))
-            os.killpg(group, sig)
+            try:
+                os.killpg(group, sig)
+            except ProcessLookupError:
+                break
             self.stopped_by += f", {sig.name} to what was left ({left})"
             self._wait_for_group_end(wait)
+        if self.process.poll() is None:
+            self.process.wait(timeout=10)
         if _group_alive(group):
             raise AssertionError(f"processes of group {group} (dagster dev) still running after SIGKILL")
         return self.stopped_by
@@ -136,23 +141,17 @@ class DagsterDev:
 
 
 def _group_alive(group: int) -> bool:
-    try:
-        os.killpg(group, 0)
-    except ProcessLookupError:
-        return False
-    return True
-
+    return bool(_group_commands(group))
 
 
 def _group_commands(group: int) -> list[str]:
-    """The command lines (shortened) of the processes in ``group``, from /proc."""
+    """The command lines (shortened) of the live processes in ``group``, from /proc (zombies are not live)."""
     commands = []
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-            command = stat.with_name("cmdline").read_bytes().replace(b"\0", b" ").decode()[:120].strip()
-            if int(fields[2]) == group and command:  # a zombie has no command line
-                commands.append(command)
+            state, _parent, process_group = stat.read_text().rsplit(")", 1)[1].split()[:3]
+            if int(process_group) == group and state != "Z":
+                commands.append(stat.with_name("cmdline").read_bytes().replace(b"\0", b" ").decode()[:120].strip())
         except (OSError, IndexError, ValueError):
             continue
     return commands

@@ -251,7 +251,9 @@ def test_an_analyst_backfills_three_export_days_through_the_ui(
     landing = salesops_home / "landing"
     with duckdb.connect(str(salesops_home / "warehouse.duckdb")) as warehouse:
         tables = {row[0] for row in warehouse.execute("select table_name from information_schema.tables where table_schema = 'raw'").fetchall()}
-        for spec in load_specs():
+        specs = load_specs()
+        assert sum(len(export_days_in_landing(landing, spec, BACKFILLED)) for spec in specs) > 0
+        for spec in specs:
             expected = export_days_in_landing(landing, spec, BACKFILLED)
             loaded = set()
             if spec.table_name in tables:
