@@ -10,7 +10,7 @@ SCALE ?= 1
 unexport PYTHONDONTWRITEBYTECODE
 SEED ?= 42
 
-.PHONY: install run demo-data pipeline ui docs test test-fast bench clean help
+.PHONY: install run demo-data pipeline ui docs test test-browser test-fast bench clean help
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -48,6 +48,9 @@ docs: install  ## generate the dbt docs of the built warehouse and serve them on
 
 test: install  ## the whole test suite
 	$(UV) run --frozen pytest
+
+test-browser: install  ## the Dagster UI driven in headless Chromium (needs /usr/bin/chromium: .ci/install-browser)
+	$(UV) run --frozen pytest -m browser -n 0
 
 clean:  ## remove generated data and build output
 	rm -rf $(SALESOPS_HOME) dbt_project/target dbt_project/logs
