@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from statistics import NormalDist
 
@@ -35,7 +36,8 @@ import pandas as pd
 from sklearn.ensemble import HistGradientBoostingRegressor
 from threadpoolctl import threadpool_limits
 
-from ml.panel import Panel, to_panel, validate_monthly
+from ml.hierarchy import Hierarchy, coherent_non_negative, reconciler
+from ml.panel import DS, ID, Y, Panel, to_panel, validate_monthly
 
 MODEL_NAME = "global_gbm"
 SEASON = 12
@@ -45,7 +47,10 @@ MAX_TRAIN_ROWS = 30_000  # larger training sets are subsampled (fixed seed); acc
 MAX_TRAIN_ORIGINS = 60  # most recent origins per series used for training (older months still feed features)
 MIN_CALIBRATION_MONTHS = 6  # months held out per series to choose the blend and calibrate the intervals
 MIN_CALIBRATION_POINTS = 20  # fewer held-out forecasts than this: the structural forecast alone
+MIN_GROUP_RESIDUALS = 60  # a hierarchy level with at least this many held-out errors gets its own interval offsets
+DEFAULT_RECONCILIATION = "mint_shrink"
 MIN_STEP_RESIDUALS = 30  # fewer held-out errors for a step than this: use the pooled errors of all steps
+MIN_HALF_WIDTH = 0.05  # an interval reaches at least this many error scales × √step each side: never zero width
 BLEND_STEPS = 4  # blend weights are multiples of 1/4
 TARGET_CAP = 20.0  # scaled training targets beyond ±this (a sleeping series waking up) are capped
 THREADS = 1  # OpenMP threads per fit: one avoids oversubscription when several runs share the cores
@@ -61,16 +66,84 @@ MODEL_PARAMS = dict(
 )
 
 
-def forecast(df: pd.DataFrame, horizon: int, level: int = 80) -> pd.DataFrame:
-    """Forecast every series ``horizon`` months past its own last month, with a ``level``% interval.
+def forecast(
+    df: pd.DataFrame,
+    horizon: int,
+    level: float | Sequence[float] = 80,
+    hierarchy: Hierarchy | None = None,
+    reconciliation: str = DEFAULT_RECONCILIATION,
+) -> pd.DataFrame:
+    """Forecast every series ``horizon`` months past its own last month, with ``level``% intervals.
 
     ``df``: long frame with ``unique_id``, ``ds`` (month starts) and ``y``; missing months inside
     a series count as 0. Returns ``unique_id``, ``ds``, ``yhat``, ``yhat_lo``, ``yhat_hi`` sorted
-    by series then month, with ``yhat_lo ≤ yhat ≤ yhat_hi``. Nothing is kept between calls.
+    by series then month, with ``yhat_lo ≤ yhat ≤ yhat_hi``. With several levels (``(80, 95)``)
+    every level adds ``yhat_lo_<level>`` and ``yhat_hi_<level>``; ``yhat_lo``/``yhat_hi`` are the
+    first level's. With a ``hierarchy`` (:class:`ml.hierarchy.Hierarchy`; ``df`` holds its bottom
+    series) every node is forecast, reconciled by ``reconciliation`` (``bottom_up`` or
+    ``mint_shrink``) so that each aggregate is the sum of its bottom series, and the output gains
+    ``hierarchy_level``. Nothing is kept between calls.
     """
-    panel = to_panel(validate_monthly(df, horizon, level))
-    yhat, lo, hi = GlobalForecaster(horizon=horizon, level=level).fit_predict(panel)
-    return panel.forecast_frame(yhat, lo, hi)
+    levels = _levels(level)
+    frame = validate_monthly(df, horizon, levels[0])
+    forecaster = GlobalForecaster(horizon=horizon, level=levels[0], levels=levels)
+    if hierarchy is None:
+        panel = to_panel(frame)
+        yhat, bounds = forecaster.fit_predict_levels(panel)
+        return _output(panel.forecast_frame(yhat, *bounds[levels[0]]), panel, bounds, levels)
+    panel = to_panel(hierarchy_frame(frame, hierarchy))
+    yhat, bounds = forecaster.fit_predict_hierarchy(panel, hierarchy, reconciliation)
+    out = _output(panel.forecast_frame(yhat, *bounds[levels[0]]), panel, bounds, levels)
+    return out.join(hierarchy.level_of(), on=ID)
+
+
+def hierarchy_frame(frame: pd.DataFrame, hierarchy: Hierarchy) -> pd.DataFrame:
+    """Every node of the hierarchy as a series, all ending in the bottom series' last month.
+
+    A bottom series that ends earlier is continued with zeros (months without orders), so that
+    every node's forecast covers the same months.
+    """
+    last = frame[DS].max()
+    ends = frame.groupby(ID)[DS].max()
+    short = ends[ends < last]
+    if len(short):
+        extra = [
+            pd.DataFrame({ID: key, DS: pd.date_range(end, last, freq="MS")[1:], Y: 0.0})
+            for key, end in short.items()
+        ]
+        frame = pd.concat([frame, *extra], ignore_index=True)
+    return hierarchy.aggregate(frame)
+
+
+def _levels(level) -> list[float]:
+    levels = list(level) if isinstance(level, (list, tuple, np.ndarray)) else [level]
+    if not levels:
+        raise ValueError("level must be a percentage or a non-empty list of them (e.g. 80 or [80, 95])")
+    return levels
+
+
+def _output(out: pd.DataFrame, panel: Panel, bounds: dict, levels: list[float]) -> pd.DataFrame:
+    if len(levels) > 1:
+        for lvl in levels:
+            out[f"yhat_lo_{lvl:g}"] = bounds[lvl][0].ravel()
+            out[f"yhat_hi_{lvl:g}"] = bounds[lvl][1].ravel()
+    return out
+
+
+@dataclass
+class _Base:
+    """Base (unreconciled) forecasts and the held-out forecasts that calibrate them.
+
+    ``cal`` are (series, origin, step) triples over the held-out months of *every* series;
+    ``valid`` marks those with an observed target and a known level (the ones that count).
+    """
+
+    features: "_Features"
+    yhat: np.ndarray  # (n_series, horizon)
+    cal: tuple[np.ndarray, np.ndarray, np.ndarray]
+    cal_y: np.ndarray
+    cal_pred: np.ndarray
+    valid: np.ndarray
 
 
 @dataclass
@@ -79,29 +152,73 @@ class GlobalForecaster:
 
     horizon: int
     level: float = 80
-    weights: dict[str, float] | None = None  # share of each component in the forecast, set by fit_predict
+    levels: Sequence[float] | None = None
+    weights: dict[str, float] | None = None  # share of each component in the forecast, set by the fit
     n_train_rows: int = 0
     n_calibration_rows: int = 0
 
     def fit_predict(self, panel: Panel) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Point forecasts and interval bounds, each an ``(n_series, horizon)`` array."""
-        with threadpool_limits(limits=THREADS, user_api="openmp"):
-            return self._fit_predict(panel)
+        """Point forecasts and ``level``% interval bounds, each an ``(n_series, horizon)`` array."""
+        yhat, bounds = self.fit_predict_levels(panel)
+        return (yhat, *bounds[self._levels()[0]])
 
-    def _fit_predict(self, panel: Panel) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def fit_predict_levels(self, panel: Panel) -> tuple[np.ndarray, dict[float, tuple[np.ndarray, np.ndarray]]]:
+        """Point forecasts and, per level, the interval bounds."""
+        with threadpool_limits(limits=THREADS, user_api="openmp"):
+            base = self._base(panel)
+        i, t, h = (a[base.valid] for a in base.cal)
+        residuals = (base.cal_y[base.valid] - base.cal_pred[base.valid]) / base.features.error[i, t]
+        return self._finish(panel, base.features, base.yhat, residuals, h, groups=None)
+
+    def fit_predict_hierarchy(
+        self, panel: Panel, hierarchy: Hierarchy, method: str
+    ) -> tuple[np.ndarray, dict[float, tuple[np.ndarray, np.ndarray]]]:
+        """Reconciled forecasts of every node of ``hierarchy`` (``panel`` holds every node)."""
+        order = pd.Index(panel.ids).get_indexer(hierarchy.node_ids)
+        with threadpool_limits(limits=THREADS, user_api="openmp"):
+            base = self._base(panel)
+        i, t, h = base.cal
+        # Held-out forecasts as (node, origin × step) matrices in hierarchy order; no target yet = 0.
+        pairs, pair_of = np.unique(np.column_stack([t, h]), axis=0, return_inverse=True)
+        pair_of = pair_of.ravel()
+        node_of = np.empty(panel.n_series, dtype=int)
+        node_of[order] = np.arange(hierarchy.n_nodes)
+        shape = (hierarchy.n_nodes, len(pairs))
+        cal_pred, cal_y = np.zeros(shape), np.zeros(shape)
+        cal_pred[node_of[i], pair_of] = base.cal_pred
+        cal_y[node_of[i], pair_of] = np.nan_to_num(base.cal_y)
+        residual_rows = (cal_y - cal_pred).T if len(pairs) else None
+        mapping = reconciler(hierarchy, method, residual_rows)
+        non_negative = bool(np.nanmin(panel.values) >= 0)
+        reconcile = lambda a: coherent_non_negative(hierarchy, mapping @ a) if non_negative else mapping @ a  # noqa: E731
+        yhat = np.empty_like(base.yhat)
+        yhat[order] = reconcile(base.yhat[order])
+        rec_cal = reconcile(cal_pred)[node_of[i], pair_of]
+        valid = base.valid
+        scale = base.features.error[i[valid], t[valid]]
+        residuals = (base.cal_y[valid] - rec_cal[valid]) / scale
+        levels_of = hierarchy.level_of().reindex(panel.ids).to_numpy()
+        self.reconciliation = method
+        return self._finish(panel, base.features, yhat, residuals, h[valid], groups=(levels_of, levels_of[i[valid]]))
+
+    def _levels(self) -> list[float]:
+        return list(self.levels) if self.levels else [self.level]
+
+    def _base(self, panel: Panel) -> _Base:
         features = _Features(panel, self.horizon)
         width = panel.width
         holdout = min(max(self.horizon, MIN_CALIBRATION_MONTHS), width - 1)
 
         # 1. Calibration: fit without the last `holdout` months, forecast them from rolling origins.
         cal_fit = features.triples(target_max=width - 1 - holdout)
-        cal = features.triples(origin_min=width - 1 - holdout)
-        self.n_calibration_rows = len(cal[0])
+        cal = features.holdout_triples(holdout)
+        valid = features.valid(*cal)
+        self.n_calibration_rows = int(valid.sum())
         cal_y = features.target(*cal)
         cal_parts = {"structural": features.structural(*cal), "seasonal_naive": features.seasonal_naive(*cal)}
         if len(cal_fit[0]) >= MIN_TRAIN_ROWS:
             cal_parts = {MODEL_NAME: features.predict(_fit(features, cal_fit), *cal), **cal_parts}
-        self.weights = _best_weights(cal_y, cal_parts)
+        self.weights = _best_weights(cal_y[valid], {name: part[valid] for name, part in cal_parts.items()})
         cal_pred = sum(w * cal_parts[name] for name, w in self.weights.items())
 
         # 2. The forecast: refit on everything when the model is used, then blend.
@@ -118,26 +235,35 @@ class GlobalForecaster:
             else:
                 part = getattr(features, name)(*rows)
             yhat += weight * part
+        return _Base(features, yhat.reshape(n, self.horizon), cal, cal_y, np.asarray(cal_pred, dtype=float), valid)
 
-        # 3. Conformal intervals from the calibration errors, scaled per series.
-        offsets = _conformal_offsets(
-            residuals=(cal_y - cal_pred) / features.error[cal[0], cal[1]],
-            steps=cal[2],
-            horizon=self.horizon,
-            level=self.level,
-        )
-        scale = features.error[rows[0], rows[1]]
-        lo = yhat + offsets[0][rows[2] - 1] * scale
-        hi = yhat + offsets[1][rows[2] - 1] * scale
+    def _finish(self, panel, features, yhat, residuals, steps, groups) -> tuple[np.ndarray, dict]:
+        """Conformal intervals around ``yhat`` at every level, then the final adjustments.
 
-        dormant = ~features.has_level(rows[0], rows[1])  # nothing but zeros so far: forecast 0
-        yhat, lo, hi = (np.where(dormant, 0.0, a) for a in (yhat, lo, hi))
-        non_negative = (np.nanmin(panel.values, axis=1) >= 0)[rows[0]]
+        ``groups``: ``None``, or (group of each series, group of each residual): a group with at
+        least MIN_GROUP_RESIDUALS residuals (a hierarchy level) gets its own offsets.
+        """
+        n, horizon = yhat.shape
+        scale = features.error[:, panel.width - 1][:, None]
+        dormant = ~features.has_level(np.arange(n), np.full(n, panel.width - 1))[:, None]
+        non_negative = (np.nanmin(panel.values, axis=1) >= 0)[:, None]
+        yhat = np.where(dormant, 0.0, yhat)
         yhat = np.where(non_negative, np.maximum(yhat, 0.0), yhat)
-        lo = np.where(non_negative, np.maximum(lo, 0.0), lo)
-        lo, hi = np.minimum(lo, yhat), np.maximum(hi, yhat)
-        shape = (n, self.horizon)
-        return yhat.reshape(shape), lo.reshape(shape), hi.reshape(shape)
+        bounds = {}
+        for lvl in self._levels():
+            offsets = np.broadcast_to(np.stack(_conformal_offsets(residuals, steps, horizon, lvl))[:, None, :], (2, n, horizon)).copy()
+            if groups is not None:
+                series_group, residual_group = groups
+                for group in np.unique(residual_group):
+                    mine = residual_group == group
+                    if mine.sum() >= MIN_GROUP_RESIDUALS:
+                        own = np.stack(_conformal_offsets(residuals[mine], steps[mine], horizon, lvl))
+                        offsets[:, series_group == group, :] = own[:, None, :]
+            lo = np.where(dormant, 0.0, yhat + offsets[0] * scale)
+            hi = np.where(dormant, 0.0, yhat + offsets[1] * scale)
+            lo = np.where(non_negative, np.maximum(lo, 0.0), lo)
+            bounds[lvl] = (np.minimum(lo, yhat), np.maximum(hi, yhat))
+        return yhat, bounds
 
 
 class _Features:
@@ -157,6 +283,7 @@ class _Features:
         "same_month_1y",
         "same_month_2y",
         "seasonal_index",
+        "smooth_seasonal_index",
         "yoy_growth",
         "zero_share",
         "variation",
@@ -221,6 +348,20 @@ class _Features:
         keep = self.has_level(i, t)
         return i[keep], t[keep], h[keep]
 
+    def holdout_triples(self, holdout: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every (series, origin, step) forecasting one of the last ``holdout`` months, for every series."""
+        origins = np.arange(self.width - 1 - holdout, self.width - 1)
+        i, t, h = (
+            a.ravel()
+            for a in np.meshgrid(np.arange(self.panel.n_series), origins, np.arange(1, self.horizon + 1), indexing="ij")
+        )
+        keep = t + h <= self.width - 1
+        return i[keep], t[keep], h[keep]
+
+    def valid(self, i: np.ndarray, t: np.ndarray, h: np.ndarray) -> np.ndarray:
+        """Triples that count: an observed target, an origin inside the series and a known level there."""
+        return np.isfinite(self.target(i, t, h)) & (t >= self.first[i]) & self.has_level(i, t)
+
     def has_level(self, i: np.ndarray, t: np.ndarray) -> np.ndarray:
         return np.isfinite(self.scale[i, t])
 
@@ -231,6 +372,22 @@ class _Features:
     def _same_month(t: np.ndarray, h: np.ndarray) -> np.ndarray:
         """The latest column up to ``t`` in the calendar month of ``t + h``."""
         return t + h - np.ceil(h / SEASON).astype(int) * SEASON
+
+    def smooth_seasonal_index(self, i: np.ndarray, t: np.ndarray, h: np.ndarray) -> np.ndarray:
+        """The seasonal index of the target month after projecting the latest twelve on two yearly harmonics.
+
+        Month-to-month noise in the raw indices (a handful of years) is most of their error; a
+        smooth yearly shape (mean, one and two cycles a year: 5 numbers for 12 months) keeps the
+        season and drops most of that noise. NaN unless all twelve indices are known.
+        """
+        window = np.clip(t[:, None] - (SEASON - 1) + np.arange(SEASON)[None, :], 0, None)
+        raw = self.raw_index[i[:, None], window]
+        raw = np.where((t[:, None] - (SEASON - 1) + np.arange(SEASON)[None, :]) >= 0, raw, np.nan)
+        position = self._same_month(t, h) - (t - (SEASON - 1))
+        smooth = np.einsum("nk,nk->n", _HARMONIC_PROJECTION[position], np.nan_to_num(raw))
+        smooth = np.where(np.isfinite(raw).all(axis=1), smooth, np.nan)
+        norm = self.index_norm[i, t]
+        return np.divide(smooth, norm, out=np.full_like(smooth, np.nan), where=norm > 0)
 
     def seasonal_index(self, i: np.ndarray, t: np.ndarray, h: np.ndarray) -> np.ndarray:
         same_month = self._same_month(t, h)
@@ -254,6 +411,7 @@ class _Features:
             self._y(i, same_month) / scale,
             self._y(i, same_month - SEASON) / scale,
             self.seasonal_index(i, t, h),
+            self.smooth_seasonal_index(i, t, h),
             self.yoy[i, t],
             self.zero_share[i, t],
             self.variation[i, t],
@@ -279,7 +437,7 @@ class _Features:
         months. Without a seasonal index (less than a year of history) or growth (less than two
         years), factor 1; a series with negative values gets its 12-month mean.
         """
-        index = self.seasonal_index(i, t, h)
+        index = self.smooth_seasonal_index(i, t, h)
         multiplicative = np.isfinite(index) & ~self.has_negative[i, t]
         index = np.where(multiplicative, index, 1.0)
         growth = np.where(multiplicative, self.growth[i, t], 1.0)
@@ -289,6 +447,17 @@ class _Features:
         """Seasonal naive once a series has a full season, before that the mean of its last three months."""
         seasonal = self._y(i, self._same_month(t, h))
         return np.nan_to_num(np.where(self.history[i, t] >= SEASON, seasonal, self.mean_3[i, t]))
+
+
+def _harmonic_projection() -> np.ndarray:
+    """The 12 × 12 least-squares projection onto a constant and one and two cycles per 12 months."""
+    k = np.arange(SEASON)
+    angle = 2 * np.pi * k / SEASON
+    basis = np.column_stack([np.ones(SEASON), np.cos(angle), np.sin(angle), np.cos(2 * angle), np.sin(2 * angle)])
+    return basis @ np.linalg.solve(basis.T @ basis, basis.T)
+
+
+_HARMONIC_PROJECTION = _harmonic_projection()
 
 
 def _fit(features: _Features, rows: tuple[np.ndarray, np.ndarray, np.ndarray]) -> HistGradientBoostingRegressor:
@@ -341,6 +510,7 @@ def _conformal_offsets(residuals: np.ndarray, steps: np.ndarray, horizon: int, l
     z = NormalDist().inv_cdf(1 - alpha / 2)
     for step in range(1, horizon + 1):
         own = residuals[steps == step]
+        floor = MIN_HALF_WIDTH * math.sqrt(step)
         if own.size >= MIN_STEP_RESIDUALS:
             lo[step - 1], hi[step - 1] = _conformal_quantiles(own, alpha)
         elif pooled.size:
@@ -348,6 +518,7 @@ def _conformal_offsets(residuals: np.ndarray, steps: np.ndarray, horizon: int, l
             lo[step - 1], hi[step - 1] = q_lo * math.sqrt(step), q_hi * math.sqrt(step)
         else:
             lo[step - 1], hi[step - 1] = -z * 1.25 * math.sqrt(step), z * 1.25 * math.sqrt(step)
+        lo[step - 1], hi[step - 1] = min(lo[step - 1], -floor), max(hi[step - 1], floor)
     return lo, hi
 
 
