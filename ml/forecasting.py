@@ -51,6 +51,7 @@ MIN_GROUP_RESIDUALS = 60  # a hierarchy level with at least this many held-out e
 DEFAULT_RECONCILIATION = "mint_shrink"
 MIN_STEP_RESIDUALS = 30  # fewer held-out errors for a step than this: use the pooled errors of all steps
 MIN_HALF_WIDTH = 0.05  # an interval reaches at least this many error scales × √step each side: never zero width
+INTERMITTENT_ZERO_SHARE = 0.3  # a series with at least this share of zero months in the last year is forecast flat by the structural part
 BLEND_STEPS = 4  # blend weights are multiples of 1/4
 TARGET_CAP = 20.0  # scaled training targets beyond ±this (a sleeping series waking up) are capped
 THREADS = 1  # OpenMP threads per fit: one avoids oversubscription when several runs share the cores
@@ -438,7 +439,8 @@ class _Features:
         years), factor 1; a series with negative values gets its 12-month mean.
         """
         index = self.smooth_seasonal_index(i, t, h)
-        multiplicative = np.isfinite(index) & ~self.has_negative[i, t]
+        # Seasonal and growth factors of a slow mover (many zero months) are mostly noise: flat mean.
+        multiplicative = np.isfinite(index) & ~self.has_negative[i, t] & (self.zero_share[i, t] < INTERMITTENT_ZERO_SHARE)
         index = np.where(multiplicative, index, 1.0)
         growth = np.where(multiplicative, self.growth[i, t], 1.0)
         return np.nan_to_num(self.mean_12[i, t] * index * growth ** ((h + 5.5) / SEASON))
