@@ -52,6 +52,7 @@ DEFAULT_RECONCILIATION = "bottom_up"  # what the backtest picks on the demo comp
 MIN_STEP_RESIDUALS = 30  # fewer held-out errors for a step than this: use the pooled errors of all steps
 MIN_HALF_WIDTH = 0.05  # an interval reaches at least this many error scales × √step each side: never zero width
 INTERMITTENT_ZERO_SHARE = 0.3  # a series with at least this share of zero months in the last year is forecast flat by the structural part
+SERIES_SHRINK_POINTS = 12  # held-out forecasts worth as much as the panel's blend in a series' own weights
 BLEND_STEPS = 4  # blend weights are multiples of 1/4
 TARGET_CAP = 20.0  # scaled training targets beyond ±this (a sleeping series waking up) are capped
 THREADS = 1  # OpenMP threads per fit: one avoids oversubscription when several runs share the cores
@@ -216,18 +217,28 @@ class GlobalForecaster:
         valid = features.valid(*cal)
         self.n_calibration_rows = int(valid.sum())
         cal_y = features.target(*cal)
-        cal_parts = {"structural": features.structural(*cal), "seasonal_naive": features.seasonal_naive(*cal)}
+        cal_parts = {
+            "structural": features.structural(*cal),
+            "holt_winters": features.holt_winters(*cal),
+            "seasonal_naive": features.seasonal_naive(*cal),
+        }
         if len(cal_fit[0]) >= MIN_TRAIN_ROWS:
             cal_parts = {MODEL_NAME: features.predict(_fit(features, cal_fit), *cal), **cal_parts}
+        names = list(cal_parts)
         self.weights = _best_weights(cal_y[valid], {name: part[valid] for name, part in cal_parts.items()})
-        cal_pred = sum(w * cal_parts[name] for name, w in self.weights.items())
+        global_weights = np.array([self.weights[name] for name in names])
+        self.series_weights = _series_weights(cal[0][valid], cal_y[valid], np.stack([cal_parts[nm][valid] for nm in names]), global_weights, panel.n_series)
+        # The held-out forecasts that calibrate the intervals use the panel's weights: the series'
+        # own weights were chosen on these very points, and their errors there would be too small.
+        cal_pred = global_weights @ np.stack([cal_parts[nm] for nm in names])
 
-        # 2. The forecast: refit on everything when the model is used, then blend.
+        # 2. The forecast: refit on everything when the model is used, then blend series by series.
         n, steps = panel.n_series, np.arange(1, self.horizon + 1)
         rows = (np.repeat(np.arange(n), self.horizon), np.full(n * self.horizon, width - 1), np.tile(steps, n))
         yhat = np.zeros(len(rows[0]))
-        for name, weight in self.weights.items():
-            if weight == 0:
+        for k, name in enumerate(names):
+            weight = self.series_weights[rows[0], k]
+            if not weight.any():
                 continue
             if name == MODEL_NAME:
                 train = features.triples()
@@ -290,6 +301,8 @@ class _Features:
         "variation",
         "history_months",
         "log_level",
+        "log_signal_to_noise",
+        "structural",
     ]
     CATEGORICAL = [1]  # target_month
 
@@ -334,6 +347,7 @@ class _Features:
         mae = np.where(self.history > SEASON, _lagged_mae(values, SEASON), _lagged_mae(values, 1))
         with np.errstate(invalid="ignore"):
             self.error = np.where(np.isfinite(mae), np.maximum(mae, 0.1 * self.scale), self.scale)
+        self.hw_level, self.hw_trend, self.hw_season, self.hw_damping = _holt_winters(values, self.first)
 
     def triples(self, origin_min: int = 0, target_max: int | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """All (series, origin, step) triples with an observed target and a known level at the origin."""
@@ -399,18 +413,26 @@ class _Features:
     def target(self, i: np.ndarray, t: np.ndarray, h: np.ndarray) -> np.ndarray:
         return self._y(i, t + h)
 
+    def centre(self, i: np.ndarray, t: np.ndarray) -> np.ndarray:
+        """Where the model's values are measured from: the 12-month mean at the origin."""
+        return np.nan_to_num(self.mean_12[i, t])
+
     def design(self, i: np.ndarray, t: np.ndarray, h: np.ndarray) -> np.ndarray:
-        """The model's features (see NAMES), values divided by the level at the origin."""
-        scale = self.scale[i, t]
+        """The model's features (see NAMES): values as deviations from the 12-month mean in error scales."""
+        scale, error, centre = self.scale[i, t], self.error[i, t], self.centre(i, t)
         same_month = self._same_month(t, h)
+
+        def units(values: np.ndarray) -> np.ndarray:
+            return (values - centre) / error
+
         columns = [
             h,
             (self.panel.last_month[i] + t + h - (self.width - 1)) % SEASON,
-            *[self._y(i, t - k + 1) / scale for k in range(1, self.N_LAGS + 1)],
-            self.mean_3[i, t] / scale,
-            self.mean_6[i, t] / scale,
-            self._y(i, same_month) / scale,
-            self._y(i, same_month - SEASON) / scale,
+            *[units(self._y(i, t - k + 1)) for k in range(1, self.N_LAGS + 1)],
+            units(self.mean_3[i, t]),
+            units(self.mean_6[i, t]),
+            units(self._y(i, same_month)),
+            units(self._y(i, same_month - SEASON)),
             self.seasonal_index(i, t, h),
             self.smooth_seasonal_index(i, t, h),
             self.yoy[i, t],
@@ -418,17 +440,19 @@ class _Features:
             self.variation[i, t],
             np.minimum(self.history[i, t], 48),
             np.log1p(scale),
+            np.log(scale / error),
+            units(self.structural(i, t, h)),
         ]
         return np.column_stack(columns).astype(np.float64)
 
     # --- the parts of the forecast, in units -----------------------------------------------
     def predict(self, model: HistGradientBoostingRegressor, i: np.ndarray, t: np.ndarray, h: np.ndarray) -> np.ndarray:
         """The gradient-boosting forecast; 0 where a series has no level yet."""
-        scale = self.scale[i, t]
+        known = self.has_level(i, t)
         prediction = np.zeros(len(i))
-        known = np.isfinite(scale)
         if known.any():
-            prediction[known] = model.predict(self.design(i[known], t[known], h[known])) * scale[known]
+            i, t, h = i[known], t[known], h[known]
+            prediction[known] = self.centre(i, t) + model.predict(self.design(i, t, h)) * self.error[i, t]
         return prediction
 
     def structural(self, i: np.ndarray, t: np.ndarray, h: np.ndarray) -> np.ndarray:
@@ -445,10 +469,66 @@ class _Features:
         growth = np.where(multiplicative, self.growth[i, t], 1.0)
         return np.nan_to_num(self.mean_12[i, t] * index * growth ** ((h + 5.5) / SEASON))
 
+    def holt_winters(self, i: np.ndarray, t: np.ndarray, h: np.ndarray) -> np.ndarray:
+        """Additive damped-trend Holt-Winters from the states at the origin (see :func:`_holt_winters`).
+
+        Before its smoothing starts (13 months), a series gets the structural forecast instead.
+        """
+        phi = self.hw_damping[i]
+        trend_sum = phi * (1 - phi**h) / (1 - phi)
+        same_month = self._same_month(t, h)
+        forecast = self.hw_level[i, t] + trend_sum * self.hw_trend[i, t] + self.hw_season[i, np.maximum(same_month, 0)]
+        return np.where(np.isfinite(forecast), forecast, self.structural(i, t, h))
+
     def seasonal_naive(self, i: np.ndarray, t: np.ndarray, h: np.ndarray) -> np.ndarray:
         """Seasonal naive once a series has a full season, before that the mean of its last three months."""
         seasonal = self._y(i, self._same_month(t, h))
         return np.nan_to_num(np.where(self.history[i, t] >= SEASON, seasonal, self.mean_3[i, t]))
+
+
+HW_GRID = [  # (alpha, beta, gamma) tried for every series; the damping is HW_DAMPING
+    (alpha, beta, gamma) for alpha in (0.1, 0.3, 0.6) for beta in (0.0, 0.05) for gamma in (0.05, 0.25)
+]
+HW_DAMPING = 0.95
+
+
+def _holt_winters(values: np.ndarray, first: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """States of additive damped-trend Holt-Winters after every month, for every series at once.
+
+    Per series the smoothing parameters of HW_GRID with the least one-step absolute error over its
+    history are kept (error-correction form: ``e = y − (l + φb + s₋₁₂)``, ``l ← l + φb + αe``,
+    ``b ← φb + βe``, ``s ← s₋₁₂ + γe``). Start: level the mean of the first twelve months, no
+    trend, seasonal terms the first year's deviations from it. Returns level, trend and seasonal
+    term ``(n_series, width)`` (NaN before a series' twelfth month) and the damping per series.
+    """
+    n, width = values.shape
+    start = first + SEASON - 1  # the column where a series' states begin
+    filled = np.nan_to_num(values)
+    runs, scores = [], []
+    for alpha, beta, gamma in HW_GRID:
+        level, trend, season = (np.full((n, width), np.nan) for _ in range(3))
+        error_sum = np.zeros(n)
+        for column in range(width):
+            begin = start == column
+            if begin.any():
+                window = filled[begin, column - SEASON + 1 : column + 1]
+                level[begin, column] = window.mean(axis=1)
+                trend[begin, column] = 0.0
+                season[begin, column - SEASON + 1 : column + 1] = window - level[begin, column][:, None]
+            on = start < column
+            if not on.any():
+                continue
+            l, b, s = level[on, column - 1], trend[on, column - 1], season[on, column - SEASON]
+            e = filled[on, column] - (l + HW_DAMPING * b + s)
+            level[on, column] = l + HW_DAMPING * b + alpha * e
+            trend[on, column] = HW_DAMPING * b + beta * e
+            season[on, column] = s + gamma * e
+            error_sum[on] += np.abs(e)
+        runs.append((level, trend, season))
+        scores.append(error_sum)
+    best = np.argmin(np.stack(scores), axis=0)
+    pick = lambda k: np.stack([run[k] for run in runs])[best, np.arange(n)]  # noqa: E731
+    return pick(0), pick(1), pick(2), np.full(n, HW_DAMPING)
 
 
 def _harmonic_projection() -> np.ndarray:
@@ -463,7 +543,7 @@ _HARMONIC_PROJECTION = _harmonic_projection()
 
 
 def _fit(features: _Features, rows: tuple[np.ndarray, np.ndarray, np.ndarray]) -> HistGradientBoostingRegressor:
-    """The gradient-boosting model on level-scaled targets (at most MAX_TRAIN_ROWS rows, sampled with a fixed seed)."""
+    """The gradient-boosting model on targets in error scales from the 12-month mean (at most MAX_TRAIN_ROWS rows, sampled with a fixed seed)."""
     i, t, h = rows
     if len(i) > MAX_TRAIN_ROWS:
         keep = np.sort(np.random.default_rng(RANDOM_STATE).choice(len(i), MAX_TRAIN_ROWS, replace=False))
@@ -472,7 +552,8 @@ def _fit(features: _Features, rows: tuple[np.ndarray, np.ndarray, np.ndarray]) -
     # A feature no training row has (say, last year's month in a young panel) is made constant so
     # the model ignores it (scikit-learn's binning rejects all-missing columns).
     design[:, np.isnan(design).all(axis=0)] = 0.0
-    target = np.clip(features.target(i, t, h) / features.scale[i, t], -TARGET_CAP, TARGET_CAP)
+    target = (features.target(i, t, h) - features.centre(i, t)) / features.error[i, t]
+    target = np.clip(target, -TARGET_CAP, TARGET_CAP)
     model = HistGradientBoostingRegressor(**MODEL_PARAMS, categorical_features=features.CATEGORICAL, random_state=RANDOM_STATE)
     return model.fit(design, target)
 
@@ -494,6 +575,29 @@ def _best_weights(y: np.ndarray, parts: dict[str, np.ndarray]) -> dict[str, floa
         if error < best_error * (1 - 1e-9):
             best, best_error = combination, error
     return {name: k / BLEND_STEPS for k, name in zip(best, names)}
+
+
+def _series_weights(series: np.ndarray, y: np.ndarray, parts: np.ndarray, global_weights: np.ndarray, n_series: int) -> np.ndarray:
+    """Blend weights per series: its own best grid combination, shrunk towards the panel's.
+
+    A series with ``m`` held-out forecasts takes ``m / (m + SERIES_SHRINK_POINTS)`` of its own
+    choice (the grid combination with the least absolute error on its points; ties to the panel's
+    weights) and the rest from the panel's. ``parts``: ``(n_parts, n_points)``. Returns ``(n_series, n_parts)``.
+    """
+    grid = np.array([w for w in itertools.product(range(BLEND_STEPS + 1), repeat=len(parts)) if sum(w) == BLEND_STEPS]) / BLEND_STEPS
+    weights = np.tile(global_weights, (n_series, 1))
+    if len(y) == 0:
+        return weights
+    errors = np.zeros((len(grid), n_series))
+    for c, combination in enumerate(grid):
+        np.add.at(errors[c], series, np.abs(y - combination @ parts))
+    counts = np.bincount(series, minlength=n_series)
+    own = grid[np.argmin(errors, axis=0)]
+    panel_error = np.zeros(n_series)
+    np.add.at(panel_error, series, np.abs(y - global_weights @ parts))
+    own = np.where((errors.min(axis=0) < panel_error * (1 - 1e-9))[:, None], own, global_weights)
+    share = (counts / (counts + SERIES_SHRINK_POINTS))[:, None]
+    return share * own + (1 - share) * weights
 
 
 def _conformal_offsets(residuals: np.ndarray, steps: np.ndarray, horizon: int, level: float) -> tuple[np.ndarray, np.ndarray]:

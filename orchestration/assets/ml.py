@@ -160,7 +160,7 @@ def ml_assets() -> list[dg.AssetsDefinition]:
     check_specs=[
         dg.AssetCheckSpec(
             "beats_seasonal_naive", asset=ACCURACY_KEY,
-            description="The chosen forecast's family-level backtest WAPE over all horizons is lower than seasonal naive's.",
+            description="The chosen forecast's family-level backtest WAPE over all horizons is not above seasonal naive's.",
         )
     ],
     pool=WAREHOUSE_POOL,
@@ -205,7 +205,7 @@ def demand_forecast(context: AssetExecutionContext, salesops: SalesopsHome):
     yield dg.AssetCheckResult(
         asset_key=ACCURACY_KEY,
         check_name="beats_seasonal_naive",
-        passed=bool(gain is not None and gain > 0),
+        passed=bool(gain is not None and gain >= 0),  # a young warehouse: the forecaster may be seasonal naive itself
         severity=dg.AssetCheckSeverity.WARN,
         description="not enough history to backtest" if gain is None else f"family-level WAPE {gain:.1%} lower than seasonal naive",
         metadata={"wape_improvement": gain if gain is not None else 0.0},
