@@ -209,7 +209,7 @@ class GlobalForecaster:
     def _base(self, panel: Panel) -> _Base:
         features = _Features(panel, self.horizon)
         width = panel.width
-        holdout = min(max(self.horizon, MIN_CALIBRATION_MONTHS), width - 1)
+        holdout = _holdout_months(self.horizon, width)
 
         # 1. Calibration: fit without the last `holdout` months, forecast them from rolling origins.
         cal_fit = features.triples(target_max=width - 1 - holdout)
@@ -225,7 +225,9 @@ class GlobalForecaster:
         if len(cal_fit[0]) >= MIN_TRAIN_ROWS:
             cal_parts = {MODEL_NAME: features.predict(_fit(features, cal_fit), *cal), **cal_parts}
         names = list(cal_parts)
-        self.weights = _best_weights(cal_y[valid], {name: part[valid] for name, part in cal_parts.items()})
+        # Errors in units of each series' error scale, so that big series do not choose for all.
+        unit = 1 / features.error[cal[0][valid], cal[1][valid]]
+        self.weights = _best_weights(cal_y[valid] * unit, {name: part[valid] * unit for name, part in cal_parts.items()})
         global_weights = np.array([self.weights[name] for name in names])
         self.series_weights = _series_weights(cal[0][valid], cal_y[valid], np.stack([cal_parts[nm][valid] for nm in names]), global_weights, panel.n_series)
         # The held-out forecasts that calibrate the intervals use the panel's weights: the series'
@@ -347,7 +349,18 @@ class _Features:
         mae = np.where(self.history > SEASON, _lagged_mae(values, SEASON), _lagged_mae(values, 1))
         with np.errstate(invalid="ignore"):
             self.error = np.where(np.isfinite(mae), np.maximum(mae, 0.1 * self.scale), self.scale)
-        self.hw_level, self.hw_trend, self.hw_season, self.hw_damping = _holt_winters(values, self.first)
+        # Holt-Winters on the values (additive) and, for series that never touch 0, on their logs
+        # (multiplicative season and trend); per series the variant with the smaller one-step error
+        # in units, both chosen on the months before the calibration hold-out.
+        until = width - 1 - _holdout_months(horizon, width)
+        additive = _holt_winters(values, self.first, until)
+        positive = np.nanmin(values, axis=1) > 0
+        logs = _holt_winters(np.log(np.where(positive[:, None], values, 1.0)), self.first, until, inverse=np.exp)
+        self.hw_log = positive & (logs[4] < additive[4])
+        self.hw_level, self.hw_trend, self.hw_season = (
+            np.where(self.hw_log[:, None], b, a) for a, b in zip(additive[:3], logs[:3], strict=True)
+        )
+        self.hw_damping = np.where(self.hw_log, logs[3], additive[3])
 
     def triples(self, origin_min: int = 0, target_max: int | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """All (series, origin, step) triples with an observed target and a known level at the origin."""
@@ -478,6 +491,7 @@ class _Features:
         trend_sum = phi * (1 - phi**h) / (1 - phi)
         same_month = self._same_month(t, h)
         forecast = self.hw_level[i, t] + trend_sum * self.hw_trend[i, t] + self.hw_season[i, np.maximum(same_month, 0)]
+        forecast = np.where(self.hw_log[i], np.exp(np.minimum(forecast, 700)), forecast)
         return np.where(np.isfinite(forecast), forecast, self.structural(i, t, h))
 
     def seasonal_naive(self, i: np.ndarray, t: np.ndarray, h: np.ndarray) -> np.ndarray:
@@ -486,28 +500,36 @@ class _Features:
         return np.nan_to_num(np.where(self.history[i, t] >= SEASON, seasonal, self.mean_3[i, t]))
 
 
-HW_GRID = [  # (alpha, beta, gamma) tried for every series; the damping is HW_DAMPING
-    (alpha, beta, gamma) for alpha in (0.1, 0.3, 0.6) for beta in (0.0, 0.05) for gamma in (0.05, 0.25)
+HW_GRID = [  # (alpha, beta, gamma, phi) tried for every series
+    (alpha, beta, gamma, phi)
+    for alpha in (0.1, 0.3, 0.6) for beta in (0.0, 0.05) for gamma in (0.05, 0.25) for phi in (0.9, 0.98)
 ]
-HW_DAMPING = 0.95
 
 
-def _holt_winters(values: np.ndarray, first: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _holdout_months(horizon: int, width: int) -> int:
+    """Months held out at the end of every series to choose the blend and calibrate the intervals."""
+    return min(max(horizon, MIN_CALIBRATION_MONTHS), width - 1)
+
+
+def _holt_winters(
+    values: np.ndarray, first: np.ndarray, until: int, inverse=None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """States of additive damped-trend Holt-Winters after every month, for every series at once.
 
     Per series the smoothing parameters of HW_GRID with the least one-step absolute error over its
-    history are kept (error-correction form: ``e = y − (l + φb + s₋₁₂)``, ``l ← l + φb + αe``,
-    ``b ← φb + βe``, ``s ← s₋₁₂ + γe``). Start: level the mean of the first twelve months, no
+    history up to column ``until`` are kept (error-correction form: ``e = y − (l + φb + s₋₁₂)``, ``l ← l + φb + αe``,
+    ``b ← φb + βe``, ``s ← s₋₁₂ + γe``; ``φ`` damps the trend). Start: level the mean of the first twelve months, no
     trend, seasonal terms the first year's deviations from it. Returns level, trend and seasonal
-    term ``(n_series, width)`` (NaN before a series' twelfth month) and the damping per series.
+    term ``(n_series, width)`` (NaN before a series' twelfth month), each series' damping and mean one-step
+    absolute error up to ``until``, measured after ``inverse`` (for values given as logs).
     """
     n, width = values.shape
     start = first + SEASON - 1  # the column where a series' states begin
     filled = np.nan_to_num(values)
     runs, scores = [], []
-    for alpha, beta, gamma in HW_GRID:
+    for alpha, beta, gamma, phi in HW_GRID:
         level, trend, season = (np.full((n, width), np.nan) for _ in range(3))
-        error_sum = np.zeros(n)
+        error_sum, counts = np.zeros(n), np.zeros(n)
         for column in range(width):
             begin = start == column
             if begin.any():
@@ -519,16 +541,21 @@ def _holt_winters(values: np.ndarray, first: np.ndarray) -> tuple[np.ndarray, np
             if not on.any():
                 continue
             l, b, s = level[on, column - 1], trend[on, column - 1], season[on, column - SEASON]
-            e = filled[on, column] - (l + HW_DAMPING * b + s)
-            level[on, column] = l + HW_DAMPING * b + alpha * e
-            trend[on, column] = HW_DAMPING * b + beta * e
+            e = filled[on, column] - (l + phi * b + s)
+            level[on, column] = l + phi * b + alpha * e
+            trend[on, column] = phi * b + beta * e
             season[on, column] = s + gamma * e
-            error_sum[on] += np.abs(e)
-        runs.append((level, trend, season))
-        scores.append(error_sum)
-    best = np.argmin(np.stack(scores), axis=0)
+            if column <= until:
+                actual = filled[on, column]
+                error = np.abs(e) if inverse is None else np.abs(inverse(actual) - inverse(actual - e))
+                error_sum[on] += error
+                counts[on] += 1
+        runs.append((level, trend, season, np.full(n, phi)))
+        scores.append(np.divide(error_sum, counts, out=np.full(n, np.inf), where=counts > 0))
+    scores = np.stack(scores)
+    best = np.argmin(scores, axis=0)
     pick = lambda k: np.stack([run[k] for run in runs])[best, np.arange(n)]  # noqa: E731
-    return pick(0), pick(1), pick(2), np.full(n, HW_DAMPING)
+    return pick(0), pick(1), pick(2), pick(3), scores[best, np.arange(n)]
 
 
 def _harmonic_projection() -> np.ndarray:
