@@ -3,23 +3,21 @@
 :func:`forecast` is the public entry point; docs/forecasting.md has the long version.
 
 * **Global model.** One ``HistGradientBoostingRegressor`` for all series. A training example is a
-  (series, origin month, step ahead) triple; its features and target are divided by the series'
-  level at the origin (mean absolute value of the last 12 months), so big and small series share
-  one model. Features: lags 1–12, means of the last 3 and 6 months, the target's calendar month
-  one and two years before, the series' seasonal index of the target month, year-on-year growth,
-  share of zero months, variability, history length, log level, the target's calendar month and
-  the step ahead (direct multi-horizon: the step is a feature). History a series does not have
-  yet is a missing value, which the model handles natively, so the early months of long series
-  teach it to forecast young ones.
-* **Blend.** Two simple forecasts sit beside it: a structural one (12-month mean × seasonal index
-  × yearly growth, i.e. classical decomposition) and seasonal naive. The last ``max(horizon, 6)``
-  months of every series are held out once: a model fitted without them forecasts them from
-  rolling origins, and the blend weights (quarters, summing to 1) with the lowest absolute error
-  there are kept. Too little data for the model: the simple parts only.
-* **Intervals.** Split conformal: the held-out errors of the blend, divided by each series'
-  in-sample naive error scale, give per-step quantiles; a forecast's interval is the blend plus
-  those quantiles times its series' error scale. Lower bounds are cut at 0 for series without
-  negative history.
+  (series, origin month, step ahead) triple; values and target are measured from the series'
+  12-month mean at the origin in units of its error scale (in-sample seasonal-naive MAE), so big
+  and small, smooth and noisy series share one model. Features: lags 1–12, recent means, the
+  target's month one and two years before, raw and harmonic-smoothed seasonal indices, growth,
+  zero share, variability, history length, level, signal-to-noise, the structural forecast, the
+  target's calendar month and the step (direct multi-horizon). Missing history is a missing value.
+* **Blend.** Three simple parts sit beside it: structural (12-month mean × smoothed seasonal index
+  × yearly growth), damped Holt-Winters (additive or, for positive series, multiplicative; its
+  parameters chosen per series from a grid) and seasonal naive. The last ``max(horizon, 6)``
+  months of every series are held out once: weights in quarters are chosen for the panel on
+  error-scaled held-out errors, then per series, shrunk towards the panel's.
+* **Intervals.** Split conformal on the held-out errors of the panel's blend (reconciled, with a
+  hierarchy), scaled per series, per step and per hierarchy level; several levels at once.
+* **Hierarchy.** With an :class:`ml.hierarchy.Hierarchy` every node is forecast in one panel and
+  the forecasts are reconciled (bottom-up or MinT with shrinkage) so that they add up.
 * **Deterministic and stateless:** fixed seeds, nothing kept between calls.
 """
 
@@ -36,6 +34,7 @@ import pandas as pd
 from sklearn.ensemble import HistGradientBoostingRegressor
 from threadpoolctl import threadpool_limits
 
+from ml.hierarchy import METHODS as RECONCILIATION_METHODS
 from ml.hierarchy import Hierarchy, coherent_non_negative, reconciler
 from ml.panel import DS, ID, Y, Panel, to_panel, validate_monthly
 
@@ -87,6 +86,8 @@ def forecast(
     ``hierarchy_level``. Nothing is kept between calls.
     """
     levels = _levels(level)
+    if reconciliation not in RECONCILIATION_METHODS:
+        raise ValueError(f"reconciliation must be one of {RECONCILIATION_METHODS}; got {reconciliation!r}")
     frame = validate_monthly(df, horizon, levels[0])
     forecaster = GlobalForecaster(horizon=horizon, level=levels[0], levels=levels)
     if hierarchy is None:
@@ -103,24 +104,28 @@ def hierarchy_frame(frame: pd.DataFrame, hierarchy: Hierarchy) -> pd.DataFrame:
     """Every node of the hierarchy as a series, all ending in the bottom series' last month.
 
     A bottom series that ends earlier is continued with zeros (months without orders), so that
-    every node's forecast covers the same months.
+    every node's forecast covers the same months; a bottom series of the hierarchy without any
+    row (not started yet) is all zeros over the whole span, and is forecast 0.
     """
-    last = frame[DS].max()
+    first, last = frame[DS].min(), frame[DS].max()
     ends = frame.groupby(ID)[DS].max()
-    short = ends[ends < last]
-    if len(short):
-        extra = [
-            pd.DataFrame({ID: key, DS: pd.date_range(end, last, freq="MS")[1:], Y: 0.0})
-            for key, end in short.items()
-        ]
+    absent = sorted(set(hierarchy.bottom_ids) - set(ends.index.astype(str)))
+    extra = [
+        pd.DataFrame({ID: key, DS: pd.date_range(end, last, freq="MS")[1:], Y: 0.0}) for key, end in ends[ends < last].items()
+    ]
+    extra += [pd.DataFrame({ID: key, DS: pd.date_range(first, last, freq="MS"), Y: 0.0}) for key in absent]
+    if extra:
         frame = pd.concat([frame, *extra], ignore_index=True)
     return hierarchy.aggregate(frame)
 
 
 def _levels(level) -> list[float]:
+    """``level`` as a list of percentages, each checked (see :func:`ml.panel.validate_monthly`)."""
     levels = list(level) if isinstance(level, (list, tuple, np.ndarray)) else [level]
     if not levels:
         raise ValueError("level must be a percentage or a non-empty list of them (e.g. 80 or [80, 95])")
+    for one in levels:
+        validate_monthly(pd.DataFrame({ID: ["x"], DS: [pd.Timestamp("2000-01-01")], Y: [0.0]}), level=one)
     return levels
 
 
@@ -158,6 +163,8 @@ class GlobalForecaster:
     weights: dict[str, float] | None = None  # share of each component in the forecast, set by the fit
     n_train_rows: int = 0
     n_calibration_rows: int = 0
+    series_weights: np.ndarray | None = None  # (n_series, n_parts): each series' blend, set by the fit
+    reconciliation: str | None = None  # set by fit_predict_hierarchy
 
     def fit_predict(self, panel: Panel) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Point forecasts and ``level``% interval bounds, each an ``(n_series, horizon)`` array."""

@@ -88,3 +88,20 @@ def test_forecast_with_a_hierarchy_adds_up_at_every_level(method):
     assert (out["yhat_lo_95"] <= out["yhat_lo_80"]).all() and (out["yhat_hi_80"] <= out["yhat_hi_95"]).all()
     assert (out["yhat_lo_80"] < out["yhat_hi_80"]).all()
     assert (out["yhat_lo"] == out["yhat_lo_80"]).all()
+
+
+def test_a_bottom_series_without_rows_is_forecast_zero_and_the_sums_still_hold():
+    df = make_panel(3, 30, seed=4)
+    keys = pd.DataFrame({"unique_id": [*sorted(df["unique_id"].unique()), "new"], "region": ["E", "E", "A", "A"]})
+    h = Hierarchy.from_keys(keys, [["region"]])
+    out = forecast(df, 2, hierarchy=h).set_index(["unique_id", "ds"])["yhat"]
+    assert (out.loc["new"] == 0).all()
+    assert out.loc["A"].to_numpy() == pytest.approx(out.loc["s2"].to_numpy())
+
+
+def test_bad_reconciliation_or_level_is_refused_before_any_fit():
+    df = make_panel(2, 24, seed=4)
+    with pytest.raises(ValueError, match="reconciliation must be one of"):
+        forecast(df, 2, reconciliation="top_down")
+    with pytest.raises(ValueError, match="level must be a percentage"):
+        forecast(df, 2, level=[80, 100])
