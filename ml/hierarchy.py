@@ -142,14 +142,18 @@ def reconciler(hierarchy: Hierarchy, method: str, residuals: np.ndarray | None =
     """The ``(n_nodes, n_nodes)`` matrix ``S·G`` that maps base forecasts to coherent ones.
 
     ``residuals`` (``(n_observations, n_nodes)`` base forecast errors) are needed by ``mint_shrink``;
-    with fewer than two observations it falls back to bottom-up.
+    with fewer than two observations it falls back to bottom-up, with a singular shrunk covariance
+    (``λ = 0``, fewer observations than nodes) to the covariance's diagonal.
     """
     if method not in METHODS:
         raise ValueError(f"reconciliation method must be one of {METHODS}; got {method!r}")
     if method == "bottom_up" or residuals is None or residuals.shape[0] < 2:
         return hierarchy.summing @ bottom_up(hierarchy)
     covariance, _ = shrunk_covariance(residuals)
-    return hierarchy.summing @ mint(hierarchy.summing, covariance)
+    try:
+        return hierarchy.summing @ mint(hierarchy.summing, covariance)
+    except np.linalg.LinAlgError:  # no shrinkage and fewer error rows than nodes: the diagonal alone (WLS)
+        return hierarchy.summing @ mint(hierarchy.summing, np.diag(np.diag(covariance)))
 
 
 def coherent_non_negative(hierarchy: Hierarchy, reconciled: np.ndarray) -> np.ndarray:

@@ -105,3 +105,13 @@ def test_bad_reconciliation_or_level_is_refused_before_any_fit():
         forecast(df, 2, reconciliation="top_down")
     with pytest.raises(ValueError, match="level must be a percentage"):
         forecast(df, 2, level=[80, 100])
+
+
+def test_mint_with_a_singular_covariance_falls_back_to_its_diagonal():
+    # two identical error rows: perfectly correlated nodes, λ = 0, W singular (rank 1 of 3)
+    residuals = np.array([[1.0, 2.0, -1.0], [1.0, 2.0, -1.0]])
+    _, lam = shrunk_covariance(residuals)
+    assert lam == 0.0
+    coherent = reconciler(TWO, "mint_shrink", residuals) @ BASE
+    expected = TWO.summing @ mint(TWO.summing, np.diag([1.0, 4.0, 1.0])) @ BASE  # the variances: 1, 4, 1
+    assert coherent == pytest.approx(expected)
