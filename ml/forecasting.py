@@ -533,7 +533,7 @@ def _holt_winters(
     n, width = values.shape
     start = first + SEASON - 1  # the column where a series' states begin
     filled = np.nan_to_num(values)
-    runs, scores = [], []
+    best = [np.full((n, width), np.nan) for _ in range(3)] + [np.full(n, HW_GRID[0][3]), np.full(n, np.inf)]
     for alpha, beta, gamma, phi in HW_GRID:
         level, trend, season = (np.full((n, width), np.nan) for _ in range(3))
         error_sum, counts = np.zeros(n), np.zeros(n)
@@ -557,12 +557,12 @@ def _holt_winters(
                 error = np.abs(e) if inverse is None else np.abs(inverse(actual) - inverse(actual - e))
                 error_sum[on] += error
                 counts[on] += 1
-        runs.append((level, trend, season, np.full(n, phi)))
-        scores.append(np.divide(error_sum, counts, out=np.full(n, np.inf), where=counts > 0))
-    scores = np.stack(scores)
-    best = np.argmin(scores, axis=0)
-    pick = lambda k: np.stack([run[k] for run in runs])[best, np.arange(n)]  # noqa: E731
-    return pick(0), pick(1), pick(2), pick(3), scores[best, np.arange(n)]
+        score = np.divide(error_sum, counts, out=np.full(n, np.inf), where=counts > 0)
+        better = score < best[4]  # strictly: ties keep the earlier grid point
+        for kept, run in zip(best[:3], (level, trend, season), strict=True):
+            kept[better] = run[better]
+        best[3][better], best[4][better] = phi, score[better]
+    return tuple(best)
 
 
 def _harmonic_projection() -> np.ndarray:
