@@ -44,6 +44,7 @@ RANDOM_STATE = 0
 MIN_TRAIN_ROWS = 200  # fewer training examples than this: no gradient boosting, the simple parts forecast
 MAX_TRAIN_ROWS = 30_000  # larger training sets are subsampled (fixed seed); accuracy has plateaued by then
 MAX_TRAIN_ORIGINS = 60  # most recent origins per series used for training (older months still feed features)
+MAX_CALIBRATION_MONTHS = 24  # long histories hold out a fifth of their months, up to this many
 MIN_CALIBRATION_MONTHS = 6  # months held out per series to choose the blend and calibrate the intervals
 MIN_CALIBRATION_POINTS = 20  # fewer held-out forecasts than this: the structural forecast alone
 MIN_GROUP_RESIDUALS = 60  # a hierarchy level with at least this many held-out errors gets its own interval offsets
@@ -509,13 +510,13 @@ class _Features:
 
 HW_GRID = [  # (alpha, beta, gamma, phi) tried for every series
     (alpha, beta, gamma, phi)
-    for alpha in (0.1, 0.3, 0.6) for beta in (0.0, 0.05) for gamma in (0.05, 0.25) for phi in (0.9, 0.98)
+    for alpha in (0.05, 0.15, 0.35, 0.7) for beta in (0.0, 0.03) for gamma in (0.02, 0.1, 0.3) for phi in (0.9, 0.98)
 ]
 
 
 def _holdout_months(horizon: int, width: int) -> int:
     """Months held out at the end of every series to choose the blend and calibrate the intervals."""
-    return min(max(horizon, MIN_CALIBRATION_MONTHS), width - 1)
+    return min(max(horizon, MIN_CALIBRATION_MONTHS, min(MAX_CALIBRATION_MONTHS, width // 5)), width - 1)
 
 
 def _holt_winters(
