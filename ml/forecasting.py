@@ -12,7 +12,8 @@
 * **Blend.** Three simple parts sit beside it: structural (12-month mean × smoothed seasonal index
   × yearly growth), damped Holt-Winters (additive or, for positive series, multiplicative; its
   parameters chosen per series from a grid) and seasonal naive. The last ``max(horizon, 6)``
-  months of every series are held out once: weights in quarters are chosen for the panel on
+  months of every series (a fifth of a long history, up to 24) are held out once: weights in
+  quarters are chosen for the panel on
   error-scaled held-out errors, then per series, shrunk towards the panel's.
 * **Intervals.** Split conformal on the held-out errors of the panel's blend (reconciled, with a
   hierarchy), scaled per series, per step and per hierarchy level; several levels at once.
