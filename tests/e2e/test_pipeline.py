@@ -214,9 +214,14 @@ def test_forecast_tables_are_written(built) -> None:
     assert sorted(forecast["horizon"].unique()) == [1, 2, 3, 4, 5, 6]
     assert (forecast["yhat_lo"] <= forecast["yhat"]).all() and (forecast["yhat"] <= forecast["yhat_hi"]).all()
     accuracy = query(built, "select * from ml.ml_forecast_accuracy")
-    assert {"model", "wape", "mase", "bias"} <= set(accuracy.columns)
+    assert {"model", "hierarchy_level", "origin", "wape", "mase", "bias", "coverage_80", "coverage_95", "fva"} <= set(accuracy.columns)
     # 14 complete months leave room for one backtest origin, one month ahead (backtest_plan)
-    overall = accuracy[accuracy["horizon"] == "all"].set_index("model")
-    assert sorted(overall.index) == ["global_gbm", "seasonal_naive"]
+    overall = accuracy[(accuracy["horizon"] == "all") & accuracy["origin"].isna() & (accuracy["hierarchy_level"] == "bottom")]
+    overall = overall.set_index("model")
+    assert sorted(overall.index) == ["global_gbm_bottom_up", "global_gbm_mint_shrink", "seasonal_naive"]
     assert (overall["n_origins"] == 1).all() and set(accuracy["horizon"]) == {"all", "1"}
     assert (overall["n_points"] == forecast["unique_id"].nunique()).all()
+    levels = query(built, "select * from ml.ml_demand_forecast_levels")
+    families = levels[levels["hierarchy_level"] == "product_family"].set_index(["unique_id", "ds", "run_id"])["yhat"]
+    summed = forecast.groupby(["product_family", "ds", "run_id"])["yhat"].sum()
+    assert (families.sort_index() - summed.sort_index().to_numpy()).abs().max() < 1e-6  # the forecasts add up
