@@ -78,7 +78,7 @@ def _legend(frame: _Frame, entries: list[tuple[str, str, str]]) -> list[str]:
     """Entries of (label, color, kind) with kind line, dash, band or dot, right-aligned in the title row."""
     parts, x = [], frame.width - MARGIN["right"]
     for label, color, kind in reversed(entries):
-        x -= 7 * len(label) + 30
+        x -= int(6.5 * len(label)) + 34
         if kind == "band":
             parts.append(f'<rect x="{x}" y="11" width="18" height="9" fill="{color}"/>')
         elif kind == "dot":
@@ -163,5 +163,5 @@ def bookings_chart(title: str, pipeline: pd.DataFrame) -> str:
         whisker = centre + bar / 2
         body.append(f'<line x1="{whisker:.1f}" x2="{whisker:.1f}" y1="{frame.y(row.expected_bookings_lo):.1f}" y2="{frame.y(row.expected_bookings_hi):.1f}" stroke="{COLORS["actual"]}"/>')
         body.append(f'<text x="{centre:.1f}" y="{frame.height - MARGIN["bottom"] + 16}" text-anchor="middle">{pd.Timestamp(months[i]):%Y-%m}</text>')
-    legend = [("CRM-weighted pipeline", COLORS["crm"], "band"), ("model: expected bookings", COLORS["model"], "band")]
+    legend = [("CRM-weighted", COLORS["crm"], "band"), ("model (80 % interval)", COLORS["model"], "band")]
     return _svg(frame, title, body + _legend(frame, legend))

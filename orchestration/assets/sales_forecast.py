@@ -10,6 +10,7 @@ Brier scores). ``marts.kpi_sop_monthly`` joins the scores (docs/sales_forecast.m
 
 
 from datetime import UTC, datetime
+from statistics import NormalDist
 
 import dagster as dg
 from dagster import AssetExecutionContext
@@ -81,10 +82,16 @@ def calibration_svg(calibration: pd.DataFrame) -> str:
 
 
 def pipeline_svg(pipeline: pd.DataFrame, as_of: pd.Timestamp) -> str:
-    """Expected bookings of the months from the scoring month on, summed over product families."""
+    """Expected bookings of the months from the scoring month on, all product families: the families'
+    variances add up (deals are independent), so the total's interval comes from their sum."""
     months = pipeline[pipeline["month"] >= as_of.to_period("M").to_timestamp()]
-    totals = months.groupby("month", as_index=False)[["crm_weighted_amount", "expected_bookings_amount", "expected_bookings_lo", "expected_bookings_hi"]].sum()
-    return bookings_chart("Open pipeline by expected close month (intervals per family, summed)", totals.head(6))
+    z = NormalDist().inv_cdf(0.5 + float(months["level"].iloc[0] if len(months) else 80) / 200)
+    variance = ((months["expected_bookings_hi"] - months["expected_bookings_amount"]) / z) ** 2
+    totals = months.assign(variance=variance).groupby("month", as_index=False)[["crm_weighted_amount", "expected_bookings_amount", "variance"]].sum()
+    spread = z * totals["variance"] ** 0.5
+    totals["expected_bookings_lo"] = (totals["expected_bookings_amount"] - spread).clip(lower=0)
+    totals["expected_bookings_hi"] = totals["expected_bookings_amount"] + spread
+    return bookings_chart("Expected bookings by close month", totals.head(6))
 
 
 def sales_forecast_assets() -> list[dg.AssetsDefinition]:
