@@ -50,8 +50,8 @@ LABELS = {MODEL_NAME: "model", CRM_NAME: "CRM stage probability"}
 
 def scoring_moment(history: pd.DataFrame, opportunities: pd.DataFrame) -> pd.Timestamp:
     """The start of the day after the latest CRM change: the moment the warehouse knows the pipeline at."""
-    latest = max(pd.to_datetime(history["valid_from"]).max(), pd.to_datetime(opportunities["last_modified_at"]).max())
-    return latest.normalize() + pd.Timedelta(days=1)
+    changes = pd.concat([pd.to_datetime(history["valid_from"]), pd.to_datetime(opportunities["last_modified_at"])])
+    return changes.max().normalize() + pd.Timedelta(days=1)
 
 
 def sales_forecast_tables(history: pd.DataFrame, opportunities: pd.DataFrame, run_id: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, Validation | None]:
