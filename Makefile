@@ -33,13 +33,18 @@ pipeline: install dagster-home  ## ingest, build the warehouse, check and foreca
 
 run: demo-data pipeline  ## generate the demo exports and run the whole pipeline
 
-ui: install dagster-home  ## the Dagster UI on http://127.0.0.1:3000
-	$(UV) run --frozen dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+# The UI and the docs server listen on the loopback interface only: nobody else on the network can
+# reach them. Set UI_HOST=0.0.0.0 only behind an authenticating proxy (docs/operations.md).
+UI_HOST ?= 127.0.0.1
+UI_PORT ?= 3000
+ui: install dagster-home  ## the Dagster UI on http://$(UI_HOST):$(UI_PORT) (loopback only by default)
+	$(UV) run --frozen dagster dev -w workspace.yaml -h $(UI_HOST) -p $(UI_PORT)
 
+DOCS_HOST ?= 127.0.0.1
 DOCS_PORT ?= 8080
-docs: install  ## generate the dbt docs of the built warehouse and serve them on http://127.0.0.1:$(DOCS_PORT)
+docs: install  ## generate the dbt docs of the built warehouse and serve them on http://$(DOCS_HOST):$(DOCS_PORT)
 	cd dbt_project && SALESOPS_HOME=$(SALESOPS_HOME) ../.venv/bin/dbt docs generate --profiles-dir . --target-path target/docs
-	cd dbt_project && ../.venv/bin/dbt docs serve --profiles-dir . --target-path target/docs --host 127.0.0.1 --port $(DOCS_PORT) --no-browser
+	cd dbt_project && ../.venv/bin/dbt docs serve --profiles-dir . --target-path target/docs --host $(DOCS_HOST) --port $(DOCS_PORT) --no-browser
 
 test: install  ## the whole test suite
 	$(UV) run --frozen pytest

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dagster as dg
 
+from orchestration.alerts import alerts_resource, build_alert_sensor
 from orchestration.assets.dbt import build_dbt_assets, dbt_resource
 from orchestration.assets.ingest import build_ingest_assets
 from orchestration.assets.ml import ml_assets
@@ -32,10 +33,10 @@ def build_definitions() -> dg.Definitions:
         dg.Definitions(
             jobs=[daily_load, warehouse_build],
             schedules=build_schedules(daily_load),
-            sensors=build_sensors(daily_load, warehouse_build, partitions),
+            sensors=[*build_sensors(daily_load, warehouse_build, partitions), build_alert_sensor()],
         ),
         dg.Definitions(
-            resources={"salesops": salesops_home_resource(), "dbt": dbt_resource()},
+            resources={"salesops": salesops_home_resource(), "dbt": dbt_resource(), "alerts": alerts_resource()},
             executor=dg.in_process_executor,
         ),
     )

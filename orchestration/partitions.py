@@ -15,6 +15,11 @@ from orchestration.settings import HISTORY_START_VARIABLE, salesops_paths
 # because DuckDB allows one writer process at a time.
 WAREHOUSE_POOL = "duckdb_warehouse"
 
+# The raw tables are loaded every morning (daily_load_schedule, 06:00 UTC): a raw table whose last
+# load is more than 26 hours old is late (warn), more than 30 hours old stale (fail). Shown on every
+# raw asset in the UI; the daemon evaluates it (docs/operations.md, "Freshness").
+RAW_FRESHNESS = dg.FreshnessPolicy.time_window(fail_window=timedelta(hours=30), warn_window=timedelta(hours=26))
+
 
 # The first partition when neither the variable nor any export folder says otherwise.
 DEFAULT_FIRST_EXPORT_DAY = "2023-01-01"

@@ -12,7 +12,7 @@ import data_quality
 from data_quality.suites.raw import raw_table_expectations
 from orchestration.ingest import LoadResult, SourceSpec, load_export_days, load_specs
 from orchestration.ingest.sql import quote_identifier
-from orchestration.partitions import WAREHOUSE_POOL, window_dates
+from orchestration.partitions import RAW_FRESHNESS, WAREHOUSE_POOL, window_dates
 from orchestration.resources import SalesopsHome
 from orchestration.warehouse import warehouse_connection
 
@@ -37,6 +37,7 @@ def build_ingest_asset(spec: SourceSpec, partitions: dg.PartitionsDefinition) ->
         partitions_def=partitions,
         backfill_policy=dg.BackfillPolicy.single_run(),
         pool=WAREHOUSE_POOL,
+        freshness_policy=RAW_FRESHNESS,
         metadata={
             "primary_key": ", ".join(spec.primary_key),
             "dagster/column_schema": dg.TableSchema(

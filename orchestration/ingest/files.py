@@ -37,7 +37,7 @@ def discover_export_files(landing: Path, spec: SourceSpec, start: date, end: dat
     return [
         ExportFile(f.export_date, Path(f.location))
         for f in LocalLanding(Path(landing)).discover(spec, start, end)
-        if f.in_progress is None
+        if f.in_progress is None and f.refused is None
     ]
 
 

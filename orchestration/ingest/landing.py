@@ -106,7 +106,14 @@ class LocalLanding:
             if export_date is None or not day_dir.is_dir() or not start <= export_date <= end:
                 continue
             for path in sorted(day_dir.iterdir()):
-                if not _matches(path.name, spec) or not path.is_file():
+                if not _matches(path.name, spec):
+                    continue
+                outside = self.outside_reason(path)
+                if outside is not None:
+                    stat = path.lstat()
+                    found.append(LandedFile(export_date, path.name, str(path), stat.st_size, stat.st_mtime, refused=outside))
+                    continue
+                if not path.is_file():
                     continue
                 stat = path.stat()
                 found.append(
@@ -117,6 +124,21 @@ class LocalLanding:
                 )
         return found
 
+    def outside_reason(self, path: Path) -> str | None:
+        """Why ``path`` must not be read: a symbolic link (of the file or a folder above it) that leads
+        outside the landing folder, or to nothing. None for a file that really lies inside it."""
+        root = self.root.resolve()
+        try:
+            target = path.resolve(strict=True)
+        except (OSError, RuntimeError):  # a dangling link or a loop
+            return f"{path} is a symbolic link that leads nowhere (dangling or a loop): refused"
+        if not target.is_relative_to(root):
+            return (
+                f"{path} leads outside the landing folder {root} (to {target}) through a symbolic link: refused, "
+                "as ingestion reads nothing outside the landing folder; copy the export into the landing folder instead"
+            )
+        return None
+
     def export_days(self, spec: SourceSpec) -> list[date]:
         object_dir = self.root / spec.source / spec.object
         if not object_dir.is_dir():
@@ -124,8 +146,12 @@ class LocalLanding:
         return sorted(d for d in (folder_date(p.name) for p in object_dir.iterdir() if p.is_dir()) if d is not None)
 
     def fetch(self, landed: LandedFile, target: Path) -> Path:
-        """The file itself: a local landing is read in place."""
-        return Path(landed.location)
+        """The file itself (a local landing is read in place), checked again just before it is read."""
+        path = Path(landed.location)
+        outside = self.outside_reason(path)
+        if outside is not None:
+            raise PermissionError(outside)
+        return path
 
     def quarantine(self, landed: LandedFile, reason: str, quarantine: Path | str | None) -> None:
         """Move the file below the quarantine folder, keeping its landing path, beside a reason file."""

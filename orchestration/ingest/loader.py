@@ -212,7 +212,12 @@ def _plan(
         if file.load.status != "loaded":
             continue
         suffix = Path(file.landed.name).suffix.lower()[:10]
-        file.local = store.fetch(file.landed, staging / f"f{file.file_id}.landed{_safe_suffix(suffix)}")
+        try:
+            file.local = store.fetch(file.landed, staging / f"f{file.file_id}.landed{_safe_suffix(suffix)}")
+        except PermissionError as refusal:  # replaced by a link leading outside the landing folder since discovery
+            file.landed.refused = str(refusal)
+            _reject(file, spec, file.landed.refused)
+            continue
         file.scan = scan_file(file.local)
         file.load.sha256, file.load.size_bytes = file.scan.sha256, file.scan.size_bytes
     _mark_loaded_elsewhere(conn, spec, files, start, end, result.deferred_days)

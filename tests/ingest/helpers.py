@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import date
 from pathlib import Path
 
@@ -31,6 +32,22 @@ columns:
   - {name: note, source: Note, type: varchar}
 """
 HEADER = "OrderId,Customer,Qty,Amount,OrderDate,ChangedAt,Note"
+
+# An app's event export as JSON lines, with a nested key.
+EVENTS_SPEC = """
+source: app
+object: events
+description: Test events as JSON lines.
+file_pattern: "*.jsonl"
+format: {type: jsonl, timestamp_format: "%Y-%m-%dT%H:%M:%SZ"}
+primary_key: [event_id]
+updated_at: at
+columns:
+  - {name: event_id, source: id, type: varchar, required: true}
+  - {name: score, source: score, type: integer, range: [0, 10]}
+  - {name: city, source: "$.address.city", type: varchar}
+  - {name: at, source: at, type: timestamp, required: true}
+"""
 
 
 def order(order_id: str = "A1", customer: str = "Acme", qty: str = "3", amount: str = "19.90",
@@ -74,9 +91,10 @@ def rows(conn, spec: SourceSpec, columns: str = "order_id") -> list[tuple]:
     return conn.execute(f"select {columns} from raw.{spec.table_name} order by all").fetchall()
 
 
-def link_exports(landing: Path, source: str, day: date, files: dict[str, Path]) -> None:
-    """Land existing export files without copying them: ``landing/<source>/<object>/<day>/<name>`` links."""
+def land_exports(landing: Path, source: str, day: date, files: dict[str, Path]) -> None:
+    """Land copies of existing export files as ``landing/<source>/<object>/<day>/<name>`` (ingestion
+    refuses links that lead outside the landing folder)."""
     for obj, path in files.items():
         folder = landing / source / obj / day.isoformat()
         folder.mkdir(parents=True)
-        (folder / path.name).symlink_to(path)
+        shutil.copyfile(path, folder / path.name)

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from orchestration.ingest.specs import SpecError
-from tests.ingest.helpers import DAY, DAY_KEY, HEADER, counts, csv_text, drop, load, order, rejects, rows
+from tests.ingest.helpers import DAY, DAY_KEY, EVENTS_SPEC, HEADER, counts, csv_text, drop, load, order, rejects, rows
 
 pytestmark = pytest.mark.bad_input
 
@@ -703,21 +703,6 @@ def test_a_file_pattern_that_leaves_the_day_folder_is_refused(make_spec) -> None
 
 
 # --- JSON, Parquet and Excel exports ---------------------------------------------------------------
-
-EVENTS_SPEC = """
-source: app
-object: events
-description: Test events as JSON lines.
-file_pattern: "*.jsonl"
-format: {type: jsonl, timestamp_format: "%Y-%m-%dT%H:%M:%SZ"}
-primary_key: [event_id]
-updated_at: at
-columns:
-  - {name: event_id, source: id, type: varchar, required: true}
-  - {name: score, source: score, type: integer, range: [0, 10]}
-  - {name: city, source: "$.address.city", type: varchar}
-  - {name: at, source: at, type: timestamp, required: true}
-"""
 
 
 def test_json_lines_with_bom_a_non_object_and_a_truncated_last_line(conn, landing, make_spec) -> None:

@@ -1,7 +1,7 @@
 """The SAP catalog specs on real SAP data: the "Bikes Sales" sample export loads with no record lost.
 
-The data is read where it lies (../shared/datasets/sap_bikes, Apache-2.0): the test's landing
-folder only holds symbolic links to it. Expected counts and sums are computed here from the files
+The data comes from ../shared/datasets/sap_bikes (Apache-2.0), copied into the test's landing
+folder (ingestion refuses links leading outside it). Expected counts and sums are computed here from the files
 with Python's csv module, independently of DuckDB.
 """
 
@@ -17,7 +17,7 @@ import pytest
 from orchestration.ingest import load_export_days
 from orchestration.ingest.specs import load_catalog
 from tests.conftest import SAP_BIKES
-from tests.ingest.helpers import link_exports
+from tests.ingest.helpers import land_exports
 
 pytestmark = pytest.mark.skipif(
     not (SAP_BIKES / "SalesOrders.csv").is_file(),
@@ -45,12 +45,12 @@ def records(name: str, encoding: str = "utf-8-sig") -> list[dict[str, str]]:
 
 @pytest.fixture(scope="module")
 def sap(tmp_path_factory):
-    """Every SAP catalog spec loaded from links to the shared files into one warehouse."""
+    """Every SAP catalog spec loaded from copies of the shared files into one warehouse."""
     import duckdb
 
     home = tmp_path_factory.mktemp("sap_bikes")
     landing = home / "landing"
-    link_exports(landing, "sap", EXPORT_DAY, {obj: SAP_BIKES / name for obj, name in FILES.items()})
+    land_exports(landing, "sap", EXPORT_DAY, {obj: SAP_BIKES / name for obj, name in FILES.items()})
     conn = duckdb.connect()
     conn.execute("set TimeZone = 'UTC'")
     specs = {spec.object: spec for spec in load_catalog("sap")}
@@ -118,7 +118,7 @@ def test_the_addresses_file_with_a_byte_order_mark(sap) -> None:
     assert results["addresses"].files[0].notes == []
 
 
-def test_lineage_points_at_the_landed_links(sap) -> None:
+def test_lineage_points_at_the_landed_files(sap) -> None:
     conn, results = sap
     (file,) = results["sales_orders"].files
     assert Path(file.source_file).name == "SalesOrders.csv"

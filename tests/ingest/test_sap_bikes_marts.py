@@ -3,7 +3,7 @@
 ``orchestration/source_specs_catalog/sap_erp/erp/*.yaml`` maps SAP's EPM exports onto the platform's
 canonical ERP raw tables (raw.erp__sales_orders, sales_order_lines, customers, products), so the
 unchanged dbt project builds the marts from them. This test loads the shared SAP Bikes sample
-(../shared/datasets/sap_bikes, Apache-2.0; the landing folder only holds symbolic links to it) with
+(../shared/datasets/sap_bikes, Apache-2.0; copied into the landing folder) with
 those specs, creates every other raw table the dbt project reads (CRM, feedback, ERP deliveries,
 inventory and capacity) empty by loading the demo specs over a landing without their files, runs one
 ``dbt build`` into a temporary warehouse and compares the marts with numbers computed here from the
@@ -30,7 +30,7 @@ from orchestration.ingest import load_export_days
 from orchestration.ingest.specs import CATALOG_DIR, SPECS_DIR, load_specs
 from tests.conftest import SAP_BIKES
 from tests.dbt_build import dbt_build
-from tests.ingest.helpers import link_exports
+from tests.ingest.helpers import land_exports
 
 pytestmark = [
     pytest.mark.slow,
@@ -76,7 +76,7 @@ def warehouse(tmp_path_factory):
 
     home = tmp_path_factory.mktemp("sap_bikes_marts")
     landing = home / "landing"
-    link_exports(landing, "erp", EXPORT_DAY, {obj: SAP_BIKES / name for obj, name in FILES.items()})
+    land_exports(landing, "erp", EXPORT_DAY, {obj: SAP_BIKES / name for obj, name in FILES.items()})
     sap_specs = load_specs(SAP_ERP_SPECS)
     assert sorted(spec.object for spec in sap_specs) == sorted(FILES)
     mapped = {spec.table_name for spec in sap_specs}

@@ -3,6 +3,8 @@
 --   csat    survey answer 1-5 (satisfied 4-5)
 --   review  product review, rating 1-5
 --   ticket  support ticket (opened at feedback_at, solved at ticket_solved_at)
+-- No personal data from here on: the respondent is a salted pseudonym of their e-mail address and
+-- the text has e-mail addresses and phone numbers redacted (macros/pii.sql).
 with
 
 survey_responses as (
@@ -31,7 +33,8 @@ surveys as (
         case when survey_type = 'NPS' then score >= 9 end as is_promoter,
         case when survey_type = 'NPS' then score <= 6 end as is_detractor,
         case when survey_type = 'CSAT' then score >= 4 end as is_satisfied,
-        comment as feedback_text,
+        {{ pii_hash('respondent_email') }} as respondent_key,
+        {{ redact_pii('comment') }} as feedback_text,
         cast(null as {{ dbt.type_string() }}) as ticket_status,
         cast(null as {{ dbt.type_string() }}) as ticket_priority,
         cast(null as {{ dbt.type_timestamp() }}) as ticket_solved_at
@@ -52,7 +55,8 @@ product_reviews as (
         cast(null as boolean) as is_promoter,
         cast(null as boolean) as is_detractor,
         cast(null as boolean) as is_satisfied,
-        coalesce(review_title || ': ' || review_text, review_title, review_text) as feedback_text,
+        cast(null as {{ dbt.type_string() }}) as respondent_key,
+        {{ redact_pii("coalesce(review_title || ': ' || review_text, review_title, review_text)") }} as feedback_text,
         cast(null as {{ dbt.type_string() }}) as ticket_status,
         cast(null as {{ dbt.type_string() }}) as ticket_priority,
         cast(null as {{ dbt.type_timestamp() }}) as ticket_solved_at
@@ -73,7 +77,8 @@ support_tickets as (
         cast(null as boolean) as is_promoter,
         cast(null as boolean) as is_detractor,
         cast(null as boolean) as is_satisfied,
-        subject as feedback_text,
+        {{ pii_hash('requester_email') }} as respondent_key,
+        {{ redact_pii("coalesce(subject || ': ' || description, subject, description)") }} as feedback_text,
         status as ticket_status,
         priority as ticket_priority,
         solved_at as ticket_solved_at
@@ -109,7 +114,8 @@ final as (
         is_detractor,
         is_satisfied,
 
-        -- text and ticket state
+        -- who (pseudonym), text (redacted) and ticket state
+        respondent_key,
         feedback_text,
         ticket_status,
         ticket_priority,
