@@ -10,7 +10,7 @@ SCALE ?= 1
 unexport PYTHONDONTWRITEBYTECODE
 SEED ?= 42
 
-.PHONY: install run demo-data pipeline ui docs test test-postgres test-fast bench clean help
+.PHONY: install run demo-data pipeline ui docs test test-postgres test-browser test-fast bench bench-forecast clean help
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -51,6 +51,12 @@ test: install  ## the whole test suite
 
 test-postgres: install  ## start a local PostgreSQL (.ci/postgres.sh) and run the tests marked postgres against it
 	. .ci/postgres.sh && $(UV) run --frozen pytest -m postgres
+
+test-browser: install  ## the Dagster UI driven in headless Chromium (needs /usr/bin/chromium: .ci/install-browser)
+	$(UV) run --frozen pytest -m browser -n 0
+
+bench-forecast: install  ## forecaster vs seasonal naive and AutoETS (demo + real monthly series), speed; writes docs/forecasting.md
+	$(UV) run --frozen --group bench python -m tests.bench.forecast_benchmark
 
 clean:  ## remove generated data and build output
 	rm -rf $(SALESOPS_HOME) dbt_project/target dbt_project/logs

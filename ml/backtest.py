@@ -8,22 +8,26 @@ origin month only, forecasts ``horizon`` months, and is compared with what happe
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
 from ml import metrics
 from ml.baselines import seasonal_naive
-from ml.forecasting import MODEL_NAME, forecast
+from ml.forecasting import MODEL_NAME, forecast, hierarchy_frame
+from ml.hierarchy import LEVEL_COLUMN, Hierarchy
 from ml.panel import DS, ID, Y, fill_missing_months, month_number, month_start, validate_monthly
 
 Model = Callable[..., pd.DataFrame]  # called as model(df, horizon=..., level=...)
 DEFAULT_MODELS: Mapping[str, Model] = {MODEL_NAME: forecast, "seasonal_naive": seasonal_naive}
+BASELINE = "seasonal_naive"
 ERROR_COLUMNS = [
-    "model", "cutoff", ID, DS, "horizon", Y, "yhat", "yhat_lo", "yhat_hi", "error", "abs_error", "mase_scale", "in_interval"
+    "model", "cutoff", LEVEL_COLUMN, ID, DS, "horizon", Y, "yhat", "yhat_lo", "yhat_hi", "error", "abs_error", "mase_scale", "in_interval"
 ]
-ACCURACY_COLUMNS = ["model", "horizon", "wape", "mase", "bias", "coverage", "n_series", "n_points", "n_origins"]
+ACCURACY_COLUMNS = [
+    "model", LEVEL_COLUMN, "horizon", "origin", "wape", "mase", "bias", "coverage", "fva", "n_series", "n_points", "n_origins"
+]
 
 
 def cutoffs(df: pd.DataFrame, horizon: int, n_origins: int, step: int = 1) -> list[pd.Timestamp]:
@@ -41,72 +45,109 @@ def backtest(
     df: pd.DataFrame,
     horizon: int,
     n_origins: int,
-    level: float = 80,
+    level: float | Sequence[float] = 80,
     models: Mapping[str, Model] | None = None,
     step: int = 1,
+    hierarchy: Hierarchy | None = None,
 ) -> pd.DataFrame:
     """Per-origin, per-step forecast errors of each model; one row per model × origin × series × month.
 
-    Columns: ``model``, ``cutoff`` (the origin month, last month of training data), ``unique_id``,
-    ``ds``, ``horizon`` (months after the cutoff, 1..horizon), ``y``, ``yhat``, ``yhat_lo``,
-    ``yhat_hi``, ``error`` (ŷ − y), ``abs_error``, ``mase_scale`` (the series' in-sample naive MAE
-    at the cutoff, see :func:`ml.metrics.mase_scale`) and ``in_interval``. A series takes part
-    at an origin when it has at least one month up to the cutoff and actuals after it. Missing
-    months inside a series count as 0, for training and as actuals.
+    Columns: ``model``, ``cutoff`` (the origin month, last month of training data),
+    ``hierarchy_level`` (``series`` without a hierarchy), ``unique_id``, ``ds``, ``horizon``
+    (months after the cutoff, 1..horizon), ``y``, ``yhat``, ``yhat_lo``, ``yhat_hi`` (the first
+    level's interval), ``error`` (ŷ − y), ``abs_error``, ``mase_scale`` (the series' in-sample
+    naive MAE at the cutoff, see :func:`ml.metrics.mase_scale`), ``in_interval`` and, with several
+    levels, ``in_interval_<level>`` per level. A series takes part at an origin when it has at
+    least one month up to the cutoff and actuals after it. Missing months inside a series count as
+    0, for training and as actuals. With a ``hierarchy``, ``df`` holds the bottom series, models
+    are called with ``hierarchy=`` and every node is scored against the summed actuals.
     """
     models = dict(DEFAULT_MODELS if models is None else models)
-    frame = fill_missing_months(validate_monthly(df, horizon, level))
+    levels = list(level) if isinstance(level, (list, tuple)) else [level]
+    frame = fill_missing_months(validate_monthly(df, horizon, levels[0]))
     origins = cutoffs(frame, horizon, n_origins, step)
     if origins[0] < frame[DS].min():
         raise ValueError(
             f"{n_origins} origins {step} month(s) apart with horizon {horizon} need data before "
             f"{origins[0]:%Y-%m}; the data starts {frame[DS].min():%Y-%m}. Use fewer origins."
         )
+    scored = frame if hierarchy is None else hierarchy_frame(frame, hierarchy)
+    node_level = None if hierarchy is None else hierarchy.level_of()
+    extra = {} if hierarchy is None else {"hierarchy": hierarchy}
     results = []
     for cutoff in origins:
         train = frame[frame[DS] <= cutoff]
         end = cutoff + pd.DateOffset(months=horizon)
-        actual = frame[(frame[DS] > cutoff) & (frame[DS] <= end)]
-        actual = actual[actual[ID].isin(train[ID].unique())]
+        history = scored[scored[DS] <= cutoff]
+        actual = scored[(scored[DS] > cutoff) & (scored[DS] <= end)]
+        actual = actual[actual[ID].isin(history[ID].unique())]
         if actual.empty:
             continue
-        scales = train.groupby(ID, sort=False)[Y].agg(metrics.mase_scale).rename("mase_scale")
+        scales = history.groupby(ID, sort=False)[Y].agg(metrics.mase_scale).rename("mase_scale")
         for name, model in models.items():
-            predicted = model(train, horizon=horizon, level=level)
+            predicted = model(train, horizon=horizon, level=levels if len(levels) > 1 else levels[0], **extra)
+            predicted = predicted.drop(columns=[LEVEL_COLUMN], errors="ignore")
             merged = actual.merge(predicted, on=[ID, DS], how="inner").join(scales, on=ID)
             merged.insert(0, "model", name)
             merged.insert(1, "cutoff", cutoff)
             results.append(merged)
+    columns = ERROR_COLUMNS + ([f"in_interval_{lvl:g}" for lvl in levels] if len(levels) > 1 else [])
     if not results:
-        return pd.DataFrame(columns=ERROR_COLUMNS)
+        return pd.DataFrame(columns=columns)
     errors = pd.concat(results, ignore_index=True)
+    errors[LEVEL_COLUMN] = "series" if node_level is None else errors[ID].map(node_level)
     errors["horizon"] = (month_number(errors[DS]) - month_number(errors["cutoff"])).astype(int)
     errors["error"] = errors["yhat"] - errors[Y]
     errors["abs_error"] = errors["error"].abs()
     errors["in_interval"] = (errors["yhat_lo"] <= errors[Y]) & (errors[Y] <= errors["yhat_hi"])
-    return errors[ERROR_COLUMNS].sort_values(["model", "cutoff", ID, DS], ignore_index=True)
+    if len(levels) > 1:
+        for lvl in levels:
+            errors[f"in_interval_{lvl:g}"] = (errors[f"yhat_lo_{lvl:g}"] <= errors[Y]) & (errors[Y] <= errors[f"yhat_hi_{lvl:g}"])
+    return errors[columns].sort_values(["model", "cutoff", LEVEL_COLUMN, ID, DS], ignore_index=True)
 
 
-def accuracy_table(errors: pd.DataFrame, by_horizon: bool = True) -> pd.DataFrame:
-    """Accuracy per model over all steps (``horizon`` = ``'all'``) and, with ``by_horizon``, per step.
+def accuracy_table(
+    errors: pd.DataFrame, by_horizon: bool = True, by_origin: bool = False, baseline: str = BASELINE
+) -> pd.DataFrame:
+    """Accuracy per model × hierarchy level, over all steps (``horizon`` = ``'all'``) and per step.
 
-    Columns: ``model``, ``horizon`` (text: ``'all'``, ``'1'``, ``'2'``, …), ``wape``, ``mase``,
-    ``bias``, ``coverage``, ``n_series``, ``n_points``, ``n_origins``; metric definitions in
-    :mod:`ml.metrics`.
+    With ``by_horizon`` a row per step (``'1'``, ``'2'``, …) too; with ``by_origin`` every such
+    row also per origin (``origin`` = the cutoff month; ``NaT`` on rows over all origins).
+    Columns: ``model``, ``hierarchy_level``, ``horizon``, ``origin``, ``wape``, ``mase``,
+    ``bias``, ``coverage`` (the first level's), ``coverage_<level>`` per level when the errors
+    carry several, ``fva`` (forecast value added: ``1 − WAPE / WAPE of the baseline`` on the same
+    level, horizon and origin; NaN without the baseline), ``n_series``, ``n_points``,
+    ``n_origins``; metric definitions in :mod:`ml.metrics`.
     """
+    if LEVEL_COLUMN not in errors.columns:
+        errors = errors.assign(**{LEVEL_COLUMN: "series"})
+    coverage_columns = [c for c in errors.columns if c.startswith("in_interval_")]
     rows = []
-    for model, group in errors.groupby("model", sort=True):
-        rows.append(_summary(model, "all", group))
+    for (model, node_level), group in errors.groupby(["model", LEVEL_COLUMN], sort=True):
+        slices = [("all", group)]
         if by_horizon:
-            for step, part in group.groupby("horizon", sort=True):
-                rows.append(_summary(model, str(int(step)), part))
-    return pd.DataFrame(rows, columns=ACCURACY_COLUMNS)
+            slices += [(str(int(step)), part) for step, part in group.groupby("horizon", sort=True)]
+        for horizon, part in slices:
+            rows.append(_summary(model, node_level, horizon, pd.NaT, part, coverage_columns))
+            if by_origin:
+                for origin, cut in part.groupby("cutoff", sort=True):
+                    rows.append(_summary(model, node_level, horizon, origin, cut, coverage_columns))
+    columns = ACCURACY_COLUMNS[:8] + [c.replace("in_interval", "coverage") for c in coverage_columns] + ACCURACY_COLUMNS[8:]
+    table = pd.DataFrame(rows, columns=[c for c in columns if c != "fva"] + ["fva"])[columns]
+    keys = [LEVEL_COLUMN, "horizon", "origin"]
+    reference = table[table["model"] == baseline].set_index(keys)["wape"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        matched = pd.MultiIndex.from_frame(table[keys]).map(lambda key: reference.get(key, np.nan))
+        table["fva"] = 1 - table["wape"] / np.asarray(matched, dtype=float)
+    return table
 
 
-def _summary(model: str, horizon: str, group: pd.DataFrame) -> dict:
-    return {
+def _summary(model: str, node_level: str, horizon: str, origin, group: pd.DataFrame, coverage_columns: list[str]) -> dict:
+    row = {
         "model": model,
+        LEVEL_COLUMN: node_level,
         "horizon": horizon,
+        "origin": origin,
         "wape": metrics.wape(group[Y], group["yhat"]),
         "mase": metrics.mase(group[Y], group["yhat"], group["mase_scale"]),
         "bias": metrics.bias(group[Y], group["yhat"]),
@@ -115,3 +156,6 @@ def _summary(model: str, horizon: str, group: pd.DataFrame) -> dict:
         "n_points": len(group),
         "n_origins": int(group["cutoff"].nunique()),
     }
+    for column in coverage_columns:
+        row[column.replace("in_interval", "coverage")] = float(group[column].mean()) if len(group) else float("nan")
+    return row

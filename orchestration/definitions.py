@@ -9,6 +9,8 @@ from orchestration.assets.dbt import build_dbt_assets, dbt_resource
 from orchestration.assets.ingest import build_ingest_assets
 from orchestration.assets.ml import ml_assets
 from orchestration.assets.postgres_publication import postgres_publication_assets
+from orchestration.assets.report import report_assets
+from orchestration.assets.sales_forecast import sales_forecast_assets
 from orchestration.checks.kpi_quality import build_kpi_checks
 from orchestration.jobs import build_jobs
 from orchestration.partitions import daily_export_partitions
@@ -28,6 +30,8 @@ def build_definitions() -> dg.Definitions:
         dg.Definitions(assets=[dbt_daily_facts, dbt_warehouse, dbt_sop_and_bi]),
         dg.Definitions(assets=ml_assets()),
         dg.Definitions(assets=postgres_publication_assets(salesops.engine, dbt_sop_and_bi)),
+        dg.Definitions(assets=sales_forecast_assets()),
+        dg.Definitions(assets=report_assets()),
         dg.Definitions(asset_checks=build_kpi_checks()),
         dg.Definitions(
             jobs=[daily_load, warehouse_build],

@@ -215,9 +215,47 @@ def test_forecast_tables_are_written(built) -> None:
     assert sorted(forecast["horizon"].unique()) == [1, 2, 3, 4, 5, 6]
     assert (forecast["yhat_lo"] <= forecast["yhat"]).all() and (forecast["yhat"] <= forecast["yhat_hi"]).all()
     accuracy = query(built, "select * from ml.ml_forecast_accuracy")
-    assert {"model", "wape", "mase", "bias"} <= set(accuracy.columns)
+    assert {"model", "hierarchy_level", "origin", "wape", "mase", "bias", "coverage_80", "coverage_95", "fva"} <= set(accuracy.columns)
     # 14 complete months leave room for one backtest origin, one month ahead (backtest_plan)
-    overall = accuracy[accuracy["horizon"] == "all"].set_index("model")
-    assert sorted(overall.index) == ["global_gbm", "seasonal_naive"]
+    overall = accuracy[(accuracy["horizon"] == "all") & accuracy["origin"].isna() & (accuracy["hierarchy_level"] == "bottom")]
+    overall = overall.set_index("model")
+    assert sorted(overall.index) == ["global_gbm_bottom_up", "global_gbm_mint_shrink", "seasonal_naive"]
     assert (overall["n_origins"] == 1).all() and set(accuracy["horizon"]) == {"all", "1"}
     assert (overall["n_points"] == forecast["unique_id"].nunique()).all()
+    levels = query(built, "select * from ml.ml_demand_forecast_levels")
+    families = levels[levels["hierarchy_level"] == "product_family"].set_index(["unique_id", "ds", "run_id"])["yhat"]
+    summed = forecast.groupby(["product_family", "ds", "run_id"])["yhat"].sum()
+    assert (families.sort_index() - summed.sort_index().to_numpy()).abs().max() < 1e-6  # the forecasts add up
+
+
+def test_every_open_opportunity_is_scored_and_the_sop_table_weights_it_by_the_model(built) -> None:
+    landing = built["paths"].landing
+    scores = query(built, "select * from ml.ml_win_probability")
+    opportunities = independent.latest(independent.read_export(landing, "crm", "opportunities"), ["Id"], "LastModifiedDate")
+    open_now = opportunities[~opportunities["StageName"].isin(["Closed Won", "Closed Lost"])]
+    assert sorted(scores["opportunity_id"]) == sorted(open_now["Id"]) and len(scores) > 10
+    assert scores["win_probability"].between(0, 1).all() and scores["model"].unique().tolist() == ["gbm_isotonic"]
+    crm = open_now.set_index("Id")["Probability"].astype(float) / 100
+    assert (scores.set_index("opportunity_id")["crm_probability"] - crm).abs().max() < 1e-9
+    expected = independent.expected_bookings(landing, scores[["opportunity_id", "win_probability"]])
+    actual = query(built, "select month, product_family, expected_bookings_amount from marts.kpi_sop_monthly")
+    merged = expected.merge(actual, on=["month", "product_family"], how="left", indicator=True)
+    assert (merged["_merge"] == "both").all() and len(merged) > 5
+    assert (merged["expected_bookings_amount_x"] - merged["expected_bookings_amount_y"].astype(float)).abs().max() <= 0.005 + 1e-9
+    pipeline = query(built, "select month, product_family, expected_bookings_amount from ml.ml_pipeline_forecast")
+    both = expected.merge(pipeline, on=["month", "product_family"], how="outer", indicator=True)
+    assert (both["_merge"] == "both").all()
+    assert (both["expected_bookings_amount_x"] - both["expected_bookings_amount_y"]).abs().max() < 1e-6
+    assert query(built, "select count(*) as n from bi.sop_monthly where expected_bookings_amount > 0")["n"][0] > 0
+
+
+def test_win_probability_is_validated_and_the_sop_report_is_written(built) -> None:
+    calibration = query(built, "select * from ml.ml_win_probability_calibration")
+    brier = calibration.drop_duplicates("forecaster").set_index("forecaster")["brier_score"]
+    assert sorted(brier.index) == ["crm_stage_probability", "gbm_isotonic"]
+    assert brier["gbm_isotonic"] < brier["crm_stage_probability"]
+    report = (built["paths"].home / "reports" / "sop_report.html").read_text()
+    assert report.count("<svg") >= 7  # five families, the bookings and the calibration chart
+    assert "src=" not in report and "<script" not in report and "https://" not in report  # self-contained
+    families = query(built, "select distinct product_family from marts.fct_demand_monthly")["product_family"]
+    assert all(f"{family}: ordered units per month" in report for family in families)

@@ -3,11 +3,11 @@
 Measured (make_panel(30, 48, seed=1), backtest(df, 6, 6), level 80; 1080 points per model):
 
     model            WAPE    MASE    bias     80 % coverage
-    global_gbm      0.1712  0.9951  -0.0515  0.8009
+    global_gbm      0.1635  0.9288  -0.0397  0.8139
     seasonal_naive  0.2037  1.1488  -0.0842  0.7519
 
-i.e. the model's WAPE is 15.9 % lower than seasonal naive's, and lower at every step ahead
-(steps 1..6: 0.167/0.190, 0.176/0.199, 0.170/0.204, 0.176/0.208, 0.168/0.207, 0.170/0.210).
+i.e. the model's WAPE is 19.7 % lower than seasonal naive's, and lower at every step ahead
+(steps 1..6: 0.158/0.190, 0.167/0.199, 0.171/0.204, 0.164/0.209, 0.158/0.207, 0.164/0.210).
 The assertions leave room below those numbers so that an honest change of the method does
 not trip them, while a model no better than the baseline does.
 """
@@ -37,9 +37,9 @@ def test_backtest_shape(table):
     assert sorted(table.index.get_level_values("horizon").unique()) == ["1", "2", "3", "4", "5", "6", "all"]
 
 
-def test_model_wape_at_least_8_percent_below_seasonal_naive(table):
+def test_model_wape_at_least_15_percent_below_seasonal_naive(table):
     model, baseline = table.loc[(MODEL_NAME, "all"), "wape"], table.loc[(BASELINE, "all"), "wape"]
-    assert model <= 0.92 * baseline, (model, baseline)  # measured: 0.171 vs 0.204, 15.9 % lower
+    assert model <= 0.85 * baseline, (model, baseline)  # measured: 0.164 vs 0.204, 19.7 % lower
 
 
 def test_model_wape_below_seasonal_naive_at_every_step(table):
@@ -48,13 +48,13 @@ def test_model_wape_below_seasonal_naive_at_every_step(table):
 
 
 def test_model_mase_below_seasonal_naive(table):
-    # measured: 0.995 vs 1.149
-    assert table.loc[(MODEL_NAME, "all"), "mase"] <= 0.95 * table.loc[(BASELINE, "all"), "mase"]
+    # measured: 0.929 vs 1.149
+    assert table.loc[(MODEL_NAME, "all"), "mase"] <= 0.90 * table.loc[(BASELINE, "all"), "mase"]
 
 
 def test_model_bias_is_small(table):
-    assert abs(table.loc[(MODEL_NAME, "all"), "bias"]) < 0.10  # measured: -0.051
+    assert abs(table.loc[(MODEL_NAME, "all"), "bias"]) < 0.08  # measured: -0.040
 
 
 def test_model_80_percent_intervals_cover_about_80_percent(table):
-    assert 0.72 <= table.loc[(MODEL_NAME, "all"), "coverage"] <= 0.88  # measured: 0.801
+    assert 0.74 <= table.loc[(MODEL_NAME, "all"), "coverage"] <= 0.88  # measured: 0.814

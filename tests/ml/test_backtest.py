@@ -11,10 +11,12 @@ from ml.backtest import accuracy_table, backtest, cutoffs
 from tests.ml.helpers import months, series
 
 ERROR_COLUMNS = [
-    "model", "cutoff", "unique_id", "ds", "horizon", "y", "yhat", "yhat_lo", "yhat_hi",
+    "model", "cutoff", "hierarchy_level", "unique_id", "ds", "horizon", "y", "yhat", "yhat_lo", "yhat_hi",
     "error", "abs_error", "mase_scale", "in_interval",
 ]
-ACCURACY_COLUMNS = ["model", "horizon", "wape", "mase", "bias", "coverage", "n_series", "n_points", "n_origins"]
+ACCURACY_COLUMNS = [
+    "model", "hierarchy_level", "horizon", "origin", "wape", "mase", "bias", "coverage", "fva", "n_series", "n_points", "n_origins"
+]
 
 
 def last_value(df: pd.DataFrame, horizon: int, level: float = 80) -> pd.DataFrame:
@@ -183,3 +185,49 @@ def test_accuracy_of_undefined_metrics_is_nan():
     overall = table.iloc[0]
     assert math.isnan(overall["wape"]) and math.isnan(overall["bias"]) and math.isnan(overall["mase"])
     assert overall["coverage"] == 1.0
+
+
+def test_accuracy_per_origin_and_value_added_over_the_baseline(errors):
+    both = pd.concat([errors, errors.assign(model="seasonal_naive", yhat=errors["yhat"] + 1)], ignore_index=True)
+    table = accuracy_table(both, by_origin=True).set_index(["model", "horizon", "origin"])
+    # origin Sep 2023, step 1: |errors| 1 (a) and 4 (b) on actuals 10 and 2; the baseline's errors are 0 and 5
+    assert table.loc[("last", "1", pd.Timestamp("2023-09-01")), "wape"] == pytest.approx(5 / 12)
+    assert table.loc[("seasonal_naive", "1", pd.Timestamp("2023-09-01")), "wape"] == pytest.approx(5 / 12)
+    # origin Oct 2023, step 1: 1 and 6 on 11 and 8 against 0 and 5: fva = 1 - 7/5
+    assert table.loc[("last", "1", pd.Timestamp("2023-10-01")), "fva"] == pytest.approx(1 - 7 / 5)
+    # over everything: 20 against the baseline's 1+1+0+1 (a: errors -1,-2,-1,-2 shift to 0,-1,0,-1) + 5+1+5+1
+    assert table.loc[("last", "all", pd.NaT), "fva"] == pytest.approx(1 - 20 / 14)
+    assert table.loc[("seasonal_naive", "all", pd.NaT), "fva"] == 0.0
+    assert len(table) == 2 * (3 + 3 * 2)  # per model: all, 1, 2, each over all origins and per origin
+
+
+def test_several_levels_give_a_coverage_each():
+    def two_levels(df, horizon, level=80):
+        out = last_value(df, horizon)
+        return out.assign(yhat_lo_80=out["yhat"] - 1, yhat_hi_80=out["yhat"] + 1, yhat_lo_95=out["yhat"] - 3, yhat_hi_95=out["yhat"] + 3)
+
+    out = backtest(PANEL, horizon=2, n_origins=2, level=[80, 95], models={"last": two_levels})
+    # errors -1, -2, 4, -2, -1, -2, -6, -2: within 1 for two points, within 3 for six
+    assert out["in_interval_80"].sum() == 2 and out["in_interval_95"].sum() == 6
+    table = accuracy_table(out, by_horizon=False).iloc[0]
+    assert (table["coverage_80"], table["coverage_95"]) == (2 / 8, 6 / 8)
+
+
+def test_a_hierarchy_is_scored_at_every_node():
+    from ml.hierarchy import Hierarchy
+
+    keys = pd.DataFrame({"unique_id": ["a", "b"], "family": ["F", "F"]})
+    hierarchy = Hierarchy.from_keys(keys, [["family"]])
+    panel = pd.concat([series("a", "2023-01-01", [1, 2, 3, 4]), series("b", "2023-01-01", [4, 0, 6, 2])], ignore_index=True)
+
+    def last_value_everywhere(df, horizon, level=80, hierarchy=None):
+        return last_value(hierarchy.aggregate(df), horizon)
+
+    out = backtest(panel, horizon=1, n_origins=1, models={"last": last_value_everywhere}, hierarchy=hierarchy)
+    assert out["unique_id"].tolist() == ["a", "b", "F"]
+    assert out["hierarchy_level"].tolist() == ["bottom", "bottom", "family"]
+    assert out["y"].tolist() == [4.0, 2.0, 6.0]
+    assert out["yhat"].tolist() == [3.0, 6.0, 9.0]  # F's last value: 3 + 6
+    table = accuracy_table(out, by_horizon=False).set_index("hierarchy_level")
+    assert table.loc["family", "wape"] == pytest.approx(3 / 6)
+    assert table.loc["bottom", "wape"] == pytest.approx(5 / 6)

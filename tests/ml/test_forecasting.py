@@ -240,3 +240,35 @@ def test_unseen_series_alone_and_statelessness(ragged):
     assert ((first["yhat"] > 20) & (first["yhat"] < 150)).all()
     forecast(ragged, HORIZON)  # another fit in between must leave nothing behind
     pd.testing.assert_frame_equal(forecast(newcomer, HORIZON), first)
+
+
+def _unseen(kind: str) -> pd.DataFrame:
+    months_ = np.arange(40)
+    rng = np.random.default_rng(11)
+    if kind == "one_month":
+        return series("x", "2024-05-01", [7])
+    if kind == "short":
+        return series("x", "2024-01-01", [12, 15, 11, 14, 13])
+    if kind == "intermittent":
+        return series("x", "2022-01-01", rng.poisson(0.4, 40) * 3)
+    if kind == "trending":
+        return series("x", "2022-01-01", 100 + 8 * months_ + rng.normal(0, 5, 40))
+    # strongly seasonal: a summer peak four times the winter trough
+    return series("x", "2022-01-01", 100 + 60 * np.cos(2 * np.pi * (months_ - 6) / 12) + rng.normal(0, 4, 40))
+
+
+@pytest.mark.parametrize("kind", ["one_month", "short", "intermittent", "trending", "seasonal"])
+def test_unseen_series_kinds_get_finite_sensible_forecasts_and_real_intervals(kind):
+    df = _unseen(kind)
+    out = forecast(df, 6, level=[80, 95])
+    values = out[["yhat", "yhat_lo_80", "yhat_hi_80", "yhat_lo_95", "yhat_hi_95"]].to_numpy()
+    assert np.isfinite(values).all()
+    assert (out["yhat_lo_80"] < out["yhat_hi_80"]).all()  # never a zero-width interval
+    assert (out["yhat_lo_95"] <= out["yhat_lo_80"]).all() and (out["yhat_hi_80"] <= out["yhat_hi_95"]).all()
+    history = df["y"]
+    assert (out["yhat"] >= 0).all() and (out["yhat"] <= 1.3 * history.max()).all()
+    if kind == "trending":  # the next months continue upwards: above the last year's mean
+        assert out["yhat"].mean() > history.iloc[-12:].mean()
+    if kind == "seasonal":  # follows the true curve (May .. Oct 2025, peak in July) within 15 %
+        truth = 100 + 60 * np.cos(2 * np.pi * (np.arange(40, 46) - 6) / 12)
+        assert np.abs(out["yhat"].to_numpy() / truth - 1).max() < 0.15
