@@ -27,6 +27,8 @@ _POSTGRES_TYPES = {
     "float": "real",
     "hugeint": "numeric(38,0)",
     "timestamp_ns": "timestamp",
+    "timestamp_ms": "timestamp",
+    "timestamp_s": "timestamp",
     "timestamp with time zone": "timestamptz",
     "tinyint": "smallint",
     "utinyint": "smallint",
