@@ -18,7 +18,6 @@ from ml.sop_report import family_series, render_report, table_html
 from orchestration.assets.sales_forecast import CALIBRATION_KEY, PIPELINE_KEY, calibration_svg, pipeline_svg
 from orchestration.partitions import WAREHOUSE_POOL
 from orchestration.resources import SalesopsHome
-from orchestration.warehouse import warehouse_connection
 
 REPORT_KEY = dg.AssetKey(["reports", "sop_report"])
 SOP_KEY = dg.AssetKey(["marts", "kpi_sop_monthly"])
@@ -29,7 +28,7 @@ SOP_MONTHS = 6
 
 _READS = {
     "demand": """
-        select product_family, cast(month as timestamp) as ds, cast(ordered_units as double) as y
+        select product_family, cast(month as timestamp) as ds, cast(ordered_units as double precision) as y
         from marts.fct_demand_monthly where is_complete_month
     """,
     "forecast": """
@@ -83,8 +82,8 @@ def report_assets() -> list[dg.AssetsDefinition]:
     pool=WAREHOUSE_POOL,  # reads the warehouse: not while a writer holds it
 )
 def sop_report(salesops: SalesopsHome) -> dg.MaterializeResult:
-    with warehouse_connection(salesops.paths.warehouse, read_only=True) as conn:
-        frames = {name: conn.execute(sql).df() for name, sql in _READS.items()}
+    warehouse = salesops.warehouse
+    frames = {name: warehouse.read_frame(sql) for name, sql in _READS.items()}
     forecast_charts = forecast_svgs(frames["demand"], frames["forecast"])
     calibration = frames["calibration"]
     pipeline = frames["pipeline"]
@@ -108,7 +107,7 @@ def sop_report(salesops: SalesopsHome) -> dg.MaterializeResult:
         ),
     ]
     generated = datetime.now(UTC)
-    html = render_report("S&OP report", f"Generated {generated:%Y-%m-%d %H:%M} UTC from {salesops.paths.warehouse}.", sections)
+    html = render_report("S&OP report", f"Generated {generated:%Y-%m-%d %H:%M} UTC from {warehouse.describe()}.", sections)
     path = report_path(salesops)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".html.tmp")

@@ -21,7 +21,6 @@ from ml.pipeline_forecast import pipeline_forecast
 from ml.win_probability import CRM_NAME, MODEL_NAME, Validation, fit_and_score, validate_on_time
 from orchestration.partitions import WAREHOUSE_POOL
 from orchestration.resources import SalesopsHome
-from orchestration.warehouse import warehouse_connection
 
 ML_SCHEMA = "ml"
 HISTORY_KEY = dg.AssetKey(["intermediate", "int_opportunities__stage_history"])
@@ -31,13 +30,13 @@ PIPELINE_KEY = dg.AssetKey([ML_SCHEMA, "ml_pipeline_forecast"])
 CALIBRATION_KEY = dg.AssetKey([ML_SCHEMA, "ml_win_probability_calibration"])
 
 _HISTORY_SQL = """
-    select opportunity_id, stage_name, is_closed, is_won, cast(amount as double) as amount,
-           cast(probability as double) as probability, close_date, valid_from
+    select opportunity_id, stage_name, is_closed, is_won, cast(amount as double precision) as amount,
+           cast(probability as double precision) as probability, close_date, valid_from
     from intermediate.int_opportunities__stage_history
 """
 _OPPORTUNITIES_SQL = """
     select opportunity_id, account_id, sales_rep_id, product_family, quantity, created_at, stage_name,
-           is_closed, is_won, cast(amount as double) as amount, cast(probability as double) as probability,
+           is_closed, is_won, cast(amount as double precision) as amount, cast(probability as double precision) as probability,
            close_date, last_modified_at
     from marts.fct_opportunities
 """
@@ -122,18 +121,14 @@ def sales_forecast_assets() -> list[dg.AssetsDefinition]:
     pool=WAREHOUSE_POOL,
 )
 def win_probability(context: AssetExecutionContext, salesops: SalesopsHome):
-    with warehouse_connection(salesops.paths.warehouse, read_only=True) as conn:
-        history = conn.execute(_HISTORY_SQL).df()
-        opportunities = conn.execute(_OPPORTUNITIES_SQL).df()
+    warehouse = salesops.warehouse
+    history = warehouse.read_frame(_HISTORY_SQL)
+    opportunities = warehouse.read_frame(_OPPORTUNITIES_SQL)
     if opportunities.empty:
-        raise dg.Failure(f"marts.fct_opportunities is empty in {salesops.paths.warehouse}; nothing to score")
+        raise dg.Failure(f"marts.fct_opportunities is empty in {warehouse.describe()}; nothing to score")
     scores, pipeline, calibration, validation = sales_forecast_tables(history, opportunities, context.run_id)
-    with warehouse_connection(salesops.paths.warehouse) as conn:
-        conn.execute(f"create schema if not exists {ML_SCHEMA}")
-        for name, frame in (("ml_win_probability", scores), ("ml_pipeline_forecast", pipeline), ("ml_win_probability_calibration", calibration)):
-            conn.register("_frame", frame)
-            conn.execute(f"create or replace table {ML_SCHEMA}.{name} as select * from _frame")
-            conn.unregister("_frame")
+    for name, frame in (("ml_win_probability", scores), ("ml_pipeline_forecast", pipeline), ("ml_win_probability_calibration", calibration)):
+        warehouse.replace_frame(ML_SCHEMA, name, frame)
     as_of = scores["as_of"].iloc[0] if len(scores) else scoring_moment(history, opportunities)
     yield dg.MaterializeResult(
         asset_key=SCORES_KEY,

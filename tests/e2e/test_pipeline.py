@@ -173,6 +173,7 @@ def test_bi_views_answer_like_the_marts_behind_them(built) -> None:
 
 def test_make_run_summary_shows_the_last_complete_months_as_the_exports_say(built) -> None:
     from orchestration.summary import kpi_summary
+    from orchestration.warehouse import DuckDBWarehouse
 
     landing = built["paths"].landing
     months = ["2024-12", "2025-01", "2025-02"]  # the exports end on 2025-02-28: February is complete
@@ -180,7 +181,7 @@ def test_make_run_summary_shows_the_last_complete_months_as_the_exports_say(buil
     operations = independent.operations_by_family_month(landing).assign(m=lambda f: f["month"].astype(str).str[:7]).groupby("m").sum(numeric_only=True)
     nps = independent.nps_by_region_month(landing).assign(m=lambda f: f["month"].astype(str).str[:7], weighted=lambda f: f["nps"] * f["nps_responses"])
     nps = nps.groupby("m")[["weighted", "nps_responses"]].sum()
-    rows = [line.split() for line in kpi_summary(built["paths"].warehouse).splitlines()[2:]]
+    rows = [line.split() for line in kpi_summary(DuckDBWarehouse(built["paths"].warehouse)).splitlines()[2:]]
     assert [row[0] for row in rows] == months
     for month, bookings, win_rate, _attainment, otif, *_rest in rows:
         assert bookings == f"{sales.loc[month, 'bookings_amount']:,.0f}"

@@ -12,8 +12,8 @@ opportunities as (
     select * from {{ ref('fct_opportunities') }}
 ),
 
-inventory as (
-    select * from {{ ref('fct_inventory_daily') }}
+stock_at_month_end as (
+    select * from {{ ref('int_inventory__family_month_end') }}
 ),
 
 capacity as (
@@ -78,27 +78,6 @@ weighted_pipeline as (
     left join win_probability
         on opportunities.opportunity_id = win_probability.opportunity_id
     where not opportunities.is_closed
-    group by 1, 2
-),
-
-stock_days as (
-    select
-        {{ month_start('snapshot_date') }} as month,
-        max(snapshot_date) as last_snapshot_date
-    from inventory
-    group by 1
-),
-
-stock_at_month_end as (
-    select
-        stock_days.month,
-        products.product_family,
-        sum(inventory.on_hand_quantity) as on_hand_units
-    from stock_days
-    inner join inventory
-        on inventory.snapshot_date = stock_days.last_snapshot_date
-    inner join products
-        on inventory.product_id = products.product_id
     group by 1, 2
 ),
 
