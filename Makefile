@@ -44,5 +44,11 @@ docs: install  ## generate the dbt docs of the built warehouse and serve them on
 test: install  ## the whole test suite
 	$(UV) run --frozen pytest
 
+SCALES ?=
+PANDAS_VENV := $(CURDIR)/bench/work/pandas-venv
+bench: install  ## benchmark the pipeline (SCALES="100k 1m 10m" by default; SCALES=10k is a smoke run): bench/results.json, docs/benchmarks.md
+	UV_PROJECT_ENVIRONMENT=$(PANDAS_VENV) $(UV) sync --frozen --quiet --no-default-groups --group bench-pandas --compile-bytecode
+	.venv/bin/python -m bench --scales "$(SCALES)"
+
 clean:  ## remove generated data and build output
 	rm -rf $(SALESOPS_HOME) dbt_project/target dbt_project/logs
