@@ -61,9 +61,9 @@ def ingest_sql(spec: SourceSpec, files: list[str]) -> str:
 
 def invocation_nodes(target: Path) -> list[dict]:
     """The nodes one dbt invocation ran, with their compiled code, in dependency order."""
-    results = {r["unique_id"]: r for r in json.loads((target / "run_results.json").read_text())["results"]}
     manifest = json.loads((target / "manifest.json").read_text())
     nodes = {**manifest["nodes"], **manifest.get("unit_tests", {})}
+    results = {r["unique_id"]: r for r in json.loads((target / "run_results.json").read_text())["results"] if r["unique_id"] in nodes}
     graph = {uid: [d for d in nodes[uid].get("depends_on", {}).get("nodes", []) if d in results] for uid in results}
     ordered = []
     for uid in TopologicalSorter(graph).static_order():

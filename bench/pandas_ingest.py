@@ -10,7 +10,6 @@ columns, and returns the frame to ``DuckDBPandasIOManager`` (which replaces the 
 Runs in its own environment (bench/work/pandas-venv: dagster-duckdb-pandas needs pandas < 3).
 """
 
-from __future__ import annotations
 
 import argparse
 import sys
@@ -70,7 +69,6 @@ def pandas_asset(spec: SourceSpec, landing: Path, partitions: dg.PartitionsDefin
         partitions_def=partitions,
         backfill_policy=dg.BackfillPolicy.single_run(),
         metadata={"partition_expr": "_export_date"},
-        name=f"raw__{spec.table_name}",
     )
     def load(context: dg.AssetExecutionContext) -> pd.DataFrame:
         start, end = window_dates(context.partition_time_window)
