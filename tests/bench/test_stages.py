@@ -87,3 +87,14 @@ def test_step_timings_are_read_from_the_events_of_a_real_instance(tmp_path: Path
 
 def test_step_duration_is_end_minus_start() -> None:
     assert StepTiming("r", "j", "demand_forecast", 100.0, 104.25, "success").seconds == 4.25
+
+
+def test_every_step_of_the_pipelines_jobs_has_a_stage(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from orchestration.definitions import build_definitions
+    from orchestration.jobs import DAILY_LOAD_JOB, WAREHOUSE_BUILD_JOB
+
+    monkeypatch.setenv("SALESOPS_HOME", str(tmp_path))
+    defs = build_definitions()
+    stages = {node.name: stage_of_step(node.name) for job in (DAILY_LOAD_JOB, WAREHOUSE_BUILD_JOB) for node in defs.resolve_job_def(job).graph.nodes}
+    assert {stage for stage in stages.values()} == {"ingest", "dbt", "ml", "checks"}
+    assert sum(stage == "ingest" for stage in stages.values()) == 16
