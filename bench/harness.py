@@ -78,6 +78,23 @@ def dbt_targets(steps: list[StepTiming]) -> list[Path]:
     return found
 
 
+def dbt_invocations(steps: list[StepTiming], targets: list[Path]) -> list[dict[str, Any]]:
+    """Per dbt step: the step's time in Dagster, dbt's own elapsed time and the sum of its nodes' execution times."""
+    found = []
+    for step, target in zip(sorted((s for s in steps if s.step_key.startswith("dbt_")), key=lambda s: s.start), targets):
+        results = json.loads((target / "run_results.json").read_text())
+        found.append(
+            {
+                "step": step.step_key,
+                "step_s": round(step.seconds, 3),
+                "dbt_elapsed_s": round(results["elapsed_time"], 3),
+                "nodes": len(results["results"]),
+                "node_execution_s": round(sum(r["execution_time"] for r in results["results"]), 3),
+            }
+        )
+    return found
+
+
 def measured_steps(dagster_home: Path, exclude_runs: set[str] = frozenset()) -> list[StepTiming]:
     return [s for s in read_step_timings(dagster_home) if s.run_id not in exclude_runs]
 
@@ -113,11 +130,12 @@ def bench_scale(name: str) -> dict[str, Any]:
     order_lines, raw_rows = warehouse_counts(home / "warehouse.duckdb")
 
     log(f"{name}: floor (compiled dbt SQL + bare read_csv, one DuckDB connection)")
+    targets = dbt_targets(full_steps)
     floor_db = work / "floor" / "warehouse.duckdb"  # same file name: the compiled SQL names the catalog "warehouse"
     floor_db.parent.mkdir(parents=True)
     floor = run_measured(
         [python, "-m", "bench.floor", "--home", str(home), "--database", str(floor_db), "--ml-from", str(home / "warehouse.duckdb"),
-         "--artifacts", *map(str, dbt_targets(full_steps))],
+         "--artifacts", *map(str, targets)],
         environment(home, work / "floor" / "dagster_home"), ROOT, work / "floor.log",
     )
     floor_detail = json.loads(floor.log.read_text().strip().splitlines()[-1])
@@ -142,7 +160,9 @@ def bench_scale(name: str) -> dict[str, Any]:
         environment(home, dagster_home), ROOT, work / "one_day.log",
     )
     one_day_steps = measured_steps(dagster_home, exclude_runs={s.run_id for s in full_steps})
-    return scale_entry(name, full, full_steps, one_day, one_day_steps, floor, floor_detail, ours, ours_s, pandas, pandas_s, order_lines, raw_rows, len(days))
+    entry = scale_entry(name, full, full_steps, one_day, one_day_steps, floor, floor_detail, ours, ours_s, pandas, pandas_s, order_lines, raw_rows, len(days))
+    entry["dbt_invocations"] = dbt_invocations(full_steps, targets)  # not in every entry: added after the first 10k run
+    return entry
 
 
 def scale_entry(
