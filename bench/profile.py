@@ -3,9 +3,10 @@
     python -m bench.profile --scale 10k      # writes bench/work/profile-<scale>/{profile.txt,summary.json}
 
 py-spy samples every thread of the pipeline process and of its dbt subprocesses 20 times a second,
-idle ones included (``--idle``), so the main thread's samples add up to the run's wall time. Its
-samples are sorted by the first rule their stack matches (MAIN_RULES); while the main thread waits
-for dbt, the dbt process's own samples say what dbt was doing (DBT_RULES).
+idle ones included (``--idle``), so the pipeline's main thread's samples add up to the run's wall
+time. Samples are sorted by the first rule their stack matches: the pipeline's main thread by
+MAIN_RULES; while it waits for dbt, the dbt process's main thread (DBT_MAIN_RULES) says what dbt was
+doing, and its worker threads (DBT_WORKER_RULES) where the node-building thread-seconds went.
 """
 
 from __future__ import annotations
@@ -23,26 +24,37 @@ from bench.harness import ROOT, SEED, WORK, environment
 from bench.scales import SCALES
 
 RATE = 20
-# (category, substrings any of which in the stack selects it), first match wins
+# (category, substrings any of which in the stack selects it), first match wins.
+# The pipeline process's main thread: its samples add up to the run's wall time.
 MAIN_RULES: list[tuple[str, tuple[str, ...]]] = [
-    ("waiting for dbt (see dbt rows)", ("dagster_dbt/core/dbt_cli_invocation.py", "dagster_dbt/core/dbt_event_iterator.py", "_stream_stdout")),
+    ("Dagster event storage (SQLite)", ("store_event", "sqlalchemy/", "sqlite3")),
+    ("waiting for the dbt subprocess (see dbt rows)", ("_stream_stdout", "stream_raw_events")),
+    ("imports (start-up)", ("_find_and_load",)),
+    ("dagster-dbt in-process dbt setup (adapter, profile)", ("dagster_dbt/",)),
     ("ingestion: our loader in DuckDB", ("orchestration/ingest/",)),
     ("Great Expectations checks", ("great_expectations/", "data_quality/")),
     ("ML forecast", ("ml/forecasting", "ml/backtest", "sklearn/")),
-    ("Dagster event storage (SQLite)", ("store_event", "sqlalchemy/", "sqlite")),
-    ("imports (start-up)", ("_find_and_load",)),
-    ("definitions and dbt manifest", ("build_definitions", "salesops_dbt_project", "dbt_assets", "manifest")),
+    ("definitions", ("build_definitions", "salesops_dbt_project", "definitions.py")),
     ("KPI summary", ("orchestration/summary.py",)),
     ("Dagster orchestration (other)", ("dagster/",)),
+    ("interpreter start and exit (no Python frame)", ("",)),
 ]
-DBT_RULES: list[tuple[str, tuple[str, ...]]] = [
-    ("dbt: SQL running in DuckDB", ("duckdb/", "adapters/duckdb", "add_query", "cursor")),
+# The main thread of each dbt process (dbt builds nodes in worker threads while it waits).
+DBT_MAIN_RULES: list[tuple[str, tuple[str, ...]]] = [
     ("dbt: imports", ("_find_and_load",)),
-    ("dbt: parse / load manifest", ("parser/", "ManifestLoader", "manifest.py", "msgpack")),
-    ("dbt: compile (Jinja)", ("jinja2/", "compilation.py", "clients/jinja")),
-    ("dbt: other", ("",)),
+    ("dbt: nodes running (worker threads)", ("execute_nodes", "run_queue")),
+    ("dbt: parse / load manifest", ("parser/", "ManifestLoader", "manifest", "msgpack")),
+    ("dbt: other start-up and shutdown", ("",)),
 ]
-LINE = re.compile(r'^process (\d+):"(.*)";thread \((\d+)\): ([^;]*);(.*) (\d+)$')
+# dbt's worker threads: thread-seconds, several at once (profile threads: 4).
+DBT_WORKER_RULES: list[tuple[str, tuple[str, ...]]] = [
+    ("dbt workers: SQL in DuckDB", ("duckdb/", "adapters/duckdb", "cursor", "add_query")),
+    ("dbt workers: compile (Jinja)", ("jinja2/", "compilation.py", "clients/jinja")),
+    ("dbt workers: waiting", ("Condition.wait", "Queue.get", "_wait_for_tstate_lock", "Event.wait")),
+    ("dbt workers: other", ("",)),
+]
+PROCESS = re.compile(r'(?:^|;)process \d+:"')
+SAMPLE = re.compile(r'process (\d+):"(.*?)";thread \((\d+)\): ([^;]*);?(.*)$')
 
 
 def classify(stack: str, rules: list[tuple[str, tuple[str, ...]]]) -> str:
@@ -56,16 +68,32 @@ def is_dbt(command: str) -> bool:
     return any(part.endswith("/dbt") or part == "dbt" for part in command.split()[:2])
 
 
+def parse_sample(line: str) -> tuple[str, str, str, int] | None:
+    """(command, thread name, stack, count) of one raw line; a subprocess's lines carry its parents' frames first."""
+    body, _, count = line.rpartition(" ")
+    starts = [m.start() for m in PROCESS.finditer(body)]
+    if not starts or not count.isdigit():
+        return None
+    match = SAMPLE.match(body[starts[-1]:].lstrip(";"))
+    return (match.group(2), match.group(4), match.group(5), int(count)) if match else None
+
+
 def summarize(raw: str, rate: int = RATE) -> dict[str, float]:
-    """Seconds per category of the main threads' samples in py-spy's raw output (--threads --idle --subprocesses)."""
+    """Seconds per category from py-spy's raw output (--threads --idle --subprocesses)."""
     seconds: Counter[str] = Counter()
     for line in raw.splitlines():
-        match = LINE.match(line)
-        if not match or match.group(4) != "MainThread":
+        sample = parse_sample(line)
+        if sample is None:
             continue
-        command, stack, count = match.group(2), match.group(5), int(match.group(6))
-        rules = DBT_RULES if is_dbt(command) else MAIN_RULES
-        seconds[classify(stack, rules)] += count / rate
+        command, thread, stack, count = sample
+        if is_dbt(command):
+            rules = DBT_MAIN_RULES if thread == "MainThread" else DBT_WORKER_RULES if "worker" in thread else None
+        elif "orchestration.run" in command and thread == "MainThread":
+            rules = MAIN_RULES
+        else:
+            rules = None  # Dagster's helper threads, multiprocessing's resource tracker: idle
+        if rules:
+            seconds[classify(stack, rules)] += count / rate
     return {k: round(v, 1) for k, v in seconds.most_common()}
 
 
