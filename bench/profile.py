@@ -20,7 +20,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from bench.harness import ROOT, SEED, WORK, environment
+from bench.harness import PARSE, ROOT, SEED, WORK, environment
 from bench.scales import SCALES
 
 RATE = 20
@@ -106,6 +106,7 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(work)
     home = work / "home"
     subprocess.run([sys.executable, "-m", "demo_company", "--home", str(home), "--scale", str(SCALES[args.scale]), "--seed", str(SEED)], cwd=ROOT, check=True)
+    subprocess.run([sys.executable, "-c", PARSE], cwd=ROOT, check=True, env=environment(home, work / "parse_dagster_home"))
     raw = work / "profile.txt"
     py_spy = Path(sys.executable).with_name("py-spy")
     subprocess.run(
