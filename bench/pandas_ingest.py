@@ -18,7 +18,6 @@ from pathlib import Path
 
 import dagster as dg
 import pandas as pd
-from dagster_duckdb_pandas import DuckDBPandasIOManager
 
 from orchestration.ingest.files import landing_range
 from orchestration.ingest.landing import LocalLanding
@@ -90,6 +89,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--home", required=True, help="SALESOPS_HOME whose landing folder is read")
     parser.add_argument("--database", required=True, help="the DuckDB file the IO manager writes")
     args = parser.parse_args(argv)
+    from dagster_duckdb_pandas import DuckDBPandasIOManager  # only in bench/work/pandas-venv
+
     paths = salesops_paths(args.home)
     prepare_process(paths)  # the process settings of make run and of our ingestion's runner
     specs = load_specs()
