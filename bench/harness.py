@@ -192,7 +192,7 @@ def scale_entry(
         "incremental_stages_s": stage_seconds(one_day_steps),
         "incremental_peak_rss_mb": round(one_day.peak_rss_mb, 1),
         "floor_s": round(floor.wall_s, 3),
-        "floor_detail_s": floor_detail,
+        "floor_detail": floor_detail,
         "ours_ingest_s": ours_s,
         "ours_ingest_peak_rss_mb": round(ours.peak_rss_mb, 1),
         "pandas_ingest_s": pandas_s,

@@ -23,7 +23,7 @@ SCALE_FIELDS: dict[str, tuple[type, ...]] = {
     "incremental_stages_s": (dict,),
     "incremental_peak_rss_mb": (int, float),
     "floor_s": (int, float),
-    "floor_detail_s": (dict,),
+    "floor_detail": (dict,),
     "ours_ingest_s": (int, float),
     "ours_ingest_peak_rss_mb": (int, float),
     "pandas_ingest_s": (int, float),

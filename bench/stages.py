@@ -46,18 +46,12 @@ def stage_of_step(step_key: str) -> str:
     raise ValueError(f"step {step_key!r}: no benchmark stage for it; add a rule to bench/stages.py stage_of_step")
 
 
-def stage_seconds(steps: list[StepTiming], present: set[str] | None = None) -> dict[str, float | None]:
-    """Seconds per stage summed over the steps; a stage with no step is None (not 0: it did not run).
-
-    ``present`` names stages to report as 0.0 rather than None when they have no step.
-    """
+def stage_seconds(steps: list[StepTiming]) -> dict[str, float | None]:
+    """Seconds per stage summed over the steps; a stage with no step is None (not 0: it did not run)."""
     totals: dict[str, float] = defaultdict(float)
-    seen: set[str] = set()
     for step in steps:
-        stage = stage_of_step(step.step_key)
-        totals[stage] += step.seconds
-        seen.add(stage)
-    return {stage: (round(totals[stage], 3) if stage in seen or stage in (present or set()) else None) for stage in STAGES}
+        totals[stage_of_step(step.step_key)] += step.seconds
+    return {stage: (round(totals[stage], 3) if stage in totals else None) for stage in STAGES}
 
 
 def step_pairs(records: list[tuple[str, str, str, str, float]]) -> list[StepTiming]:
