@@ -58,5 +58,11 @@ test-browser: install  ## the Dagster UI driven in headless Chromium (needs /usr
 bench-forecast: install  ## forecaster vs seasonal naive and AutoETS (demo + real monthly series), speed; writes docs/forecasting.md
 	$(UV) run --frozen --group bench python -m tests.bench.forecast_benchmark
 
+SCALES ?=
+PANDAS_VENV := $(CURDIR)/bench/work/pandas-venv
+bench: install  ## benchmark the pipeline (SCALES="100k 1m 10m" by default; SCALES=10k is a smoke run): bench/results.json, docs/benchmarks.md
+	UV_PROJECT_ENVIRONMENT=$(PANDAS_VENV) $(UV) sync --frozen --quiet --no-default-groups --group bench-pandas --compile-bytecode
+	.venv/bin/python -m bench --scales "$(SCALES)"
+
 clean:  ## remove generated data and build output
 	rm -rf $(SALESOPS_HOME) dbt_project/target dbt_project/logs

@@ -78,11 +78,9 @@ def skip_sqlite_disk_sync() -> None:
             dbapi_connection.execute("PRAGMA synchronous=OFF")
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m orchestration.run", description=__doc__.splitlines()[0])
-    parser.add_argument("--home", help="SALESOPS_HOME (default: $SALESOPS_HOME or ./data)")
-    args = parser.parse_args(argv)
-    paths = salesops_paths(args.home)
+def prepare_process(paths: Paths) -> None:
+    """The settings of a `make run` process (also used by `make bench`'s runners): quiet API-stability
+    warnings, SALESOPS_HOME for dbt, planned events as ranges, SQLite commits without disk sync."""
     for category in (dg.BetaWarning, dg.PreviewWarning):  # API-stability notes for us, noise for a newcomer
         warnings.filterwarnings("ignore", category=category)
     os.environ["SALESOPS_HOME"] = str(paths.home)  # dbt reads it from its profile
@@ -91,6 +89,14 @@ def main(argv: list[str] | None = None) -> int:
     # marked failed, which a re-run settles). Only for this process, not for runs the UI launches.
     os.environ.setdefault(PLANNED_EVENTS_AS_RANGES, "true")
     skip_sqlite_disk_sync()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m orchestration.run", description=__doc__.splitlines()[0])
+    parser.add_argument("--home", help="SALESOPS_HOME (default: $SALESOPS_HOME or ./data)")
+    args = parser.parse_args(argv)
+    paths = salesops_paths(args.home)
+    prepare_process(paths)
     instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
     run_pipeline(paths, instance, long_load_instance=dg.DagsterInstance.ephemeral())
     warehouse = salesops_home_resource().warehouse

@@ -1,0 +1,33 @@
+"""The pandas alternative reads the same records with the same types as our ingestion (the reader, without Dagster)."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from bench.pandas_ingest import read_file
+from orchestration.ingest import load_export_days, load_specs
+from orchestration.ingest.files import landing_range
+from orchestration.ingest.landing import LocalLanding
+
+
+@pytest.mark.parametrize("table", ["erp__sales_order_lines", "feedback__survey_responses"])
+def test_pandas_reads_the_values_our_ingestion_loads(demo_home: Path, tmp_path: Path, table: str) -> None:
+    spec = next(s for s in load_specs() if s.table_name == table)
+    landing = demo_home / "landing"
+    first, last = landing_range(landing, [spec])
+    conn = duckdb.connect(str(tmp_path / "ours.duckdb"))
+    load_export_days(conn, spec, landing, first, last)
+    frames = [read_file(Path(f.location), spec) for f in LocalLanding(landing).discover(spec, first, last)]
+    rows = sum(len(f) for f in frames)
+    assert rows == conn.execute(f"select count(*) from raw.{table}").fetchone()[0]
+    number = next(c.name for c in spec.columns if c.type in ("integer", "decimal(18,2)"))
+    stamp = next(c.name for c in spec.columns if c.type in ("date", "timestamp"))
+    ours_sum, ours_latest = conn.execute(f"select sum({number}), max({stamp}) from raw.{table}").fetchone()
+    assert sum(float(f[number].sum()) for f in frames) == pytest.approx(float(ours_sum))
+    if not isinstance(ours_latest, datetime):  # a date column: pandas holds it as midnight
+        ours_latest = datetime.combine(ours_latest, time())
+    assert max(f[stamp].max() for f in frames).to_pydatetime() == ours_latest
