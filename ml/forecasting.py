@@ -199,12 +199,14 @@ class GlobalForecaster:
         cal_pred[node_of[i], pair_of] = base.cal_pred
         cal_y[node_of[i], pair_of] = np.nan_to_num(base.cal_y)
         residual_rows = (cal_y - cal_pred).T if len(pairs) else None
-        mapping = reconciler(hierarchy, method, residual_rows)
         non_negative = bool(np.nanmin(panel.values) >= 0)
-        reconcile = lambda a: coherent_non_negative(hierarchy, mapping @ a) if non_negative else mapping @ a  # noqa: E731
+
+        def reconcile(mapping: np.ndarray, a: np.ndarray) -> np.ndarray:
+            return coherent_non_negative(hierarchy, mapping @ a) if non_negative else mapping @ a
+
         yhat = np.empty_like(base.yhat)
-        yhat[order] = reconcile(base.yhat[order])
-        rec_cal = reconcile(cal_pred)[node_of[i], pair_of]
+        yhat[order] = reconcile(reconciler(hierarchy, method, residual_rows), base.yhat[order])
+        rec_cal = _cross_fitted(hierarchy, method, pairs, cal_pred, cal_y, reconcile)[node_of[i], pair_of]
         valid = base.valid
         scale = base.features.error[i[valid], t[valid]]
         residuals = (base.cal_y[valid] - rec_cal[valid]) / scale
@@ -634,6 +636,28 @@ def _series_weights(series: np.ndarray, y: np.ndarray, parts: np.ndarray, global
     own = np.where((errors.min(axis=0) < panel_error * (1 - 1e-9))[:, None], own, global_weights)
     share = (counts / (counts + SERIES_SHRINK_POINTS))[:, None]
     return share * own + (1 - share) * weights
+
+
+def _cross_fitted(hierarchy: Hierarchy, method: str, pairs: np.ndarray, cal_pred: np.ndarray, cal_y: np.ndarray, reconcile) -> np.ndarray:
+    """Reconciled held-out forecasts ``(n_nodes, n_pairs)`` whose reconciliation never saw their own errors.
+
+    MinT estimates its mapping from the held-out errors; reconciling those same forecasts with it
+    makes their errors in-sample, too small, and the intervals calibrated on them too narrow. So
+    the held-out (origin, step) pairs are split by target month into an earlier and a later half,
+    and each half is reconciled by a mapping estimated on the other half's errors (cross-fitting).
+    Bottom-up estimates nothing: one mapping for all.
+    """
+    if method == "bottom_up" or len(pairs) == 0:
+        return reconcile(reconciler(hierarchy, method, None), cal_pred)
+    target = pairs[:, 0] + pairs[:, 1]
+    later = target > np.median(target)
+    if later.all() or not later.any():  # a single target month: nothing to hold out against
+        return reconcile(reconciler(hierarchy, method, (cal_y - cal_pred).T), cal_pred)
+    out = np.empty_like(cal_pred)
+    for fold in (later, ~later):
+        mapping = reconciler(hierarchy, method, (cal_y[:, ~fold] - cal_pred[:, ~fold]).T)
+        out[:, fold] = reconcile(mapping, cal_pred[:, fold])
+    return out
 
 
 def _conformal_offsets(residuals: np.ndarray, steps: np.ndarray, horizon: int, level: float) -> tuple[np.ndarray, np.ndarray]:
