@@ -98,7 +98,7 @@ def family_region_series(products: pd.DataFrame) -> pd.DataFrame:
     return pairs.groupby(["unique_id", "ds"], as_index=False)["y"].sum()
 
 
-def as_the_asset_forecasts(products: pd.DataFrame):
+def as_the_asset_forecasts(products: pd.DataFrame, reconciliation: str):
     """``global_gbm`` as the asset runs it: product × region bottoms, reconciled; its family × region rows.
 
     A model for :func:`ml.backtest.backtest` on the family × region series: it forecasts the product
@@ -110,14 +110,14 @@ def as_the_asset_forecasts(products: pd.DataFrame):
 
     def model(df: pd.DataFrame, horizon: int, level=80) -> pd.DataFrame:
         train = products[products["ds"] <= df["ds"].max()][["unique_id", "ds", "y"]]
-        out = forecast(train, horizon, level=level, hierarchy=hierarchy)
+        out = forecast(train, horizon, level=level, hierarchy=hierarchy, reconciliation=reconciliation)
         return out[out["hierarchy_level"] == FAMILY_REGION].drop(columns="hierarchy_level")
 
     return model
 
 
-def compare(df: pd.DataFrame, n_origins: int, step: int, ours=forecast) -> pd.DataFrame:
-    models = {MODEL_NAME: ours, "AutoETS": autoets, "seasonal_naive": seasonal_naive}
+def compare(df: pd.DataFrame, n_origins: int, step: int, ours: dict | None = None) -> pd.DataFrame:
+    models = {**(ours or {MODEL_NAME: forecast}), "AutoETS": autoets, "seasonal_naive": seasonal_naive}
     errors = backtest(df, HORIZON, n_origins, level=LEVELS, models=models, step=step)
     per_series = errors.groupby(["model", "unique_id"]).apply(
         lambda g: np.mean(g["abs_error"] / g["mase_scale"]), include_groups=False
@@ -150,8 +150,9 @@ def markdown(title: str, table: pd.DataFrame) -> str:
 def main() -> None:
     sections = []
     products = demo_company_products()
-    demo = compare(family_region_series(products), n_origins=6, step=1, ours=as_the_asset_forecasts(products))
-    title = "Demo company, 15 family × region series (global_gbm: as the asset, from 117 product × region series, reconciled bottom-up), 6 origins one month apart"
+    ours = {f"{MODEL_NAME}_{method}": as_the_asset_forecasts(products, method) for method in ("mint_shrink", "bottom_up")}
+    demo = compare(family_region_series(products), n_origins=6, step=1, ours=ours)
+    title = "Demo company, 15 family × region series (global_gbm as the asset runs it: from 117 product × region series, reconciled), 6 origins one month apart"
     sections.append(markdown(title, demo))
     real = real_monthly_series()
     print(real.groupby("unique_id").size().to_string(), file=sys.stderr)

@@ -57,4 +57,4 @@ def test_model_bias_is_small(table):
 
 
 def test_model_80_percent_intervals_cover_about_80_percent(table):
-    assert 0.74 <= table.loc[(MODEL_NAME, "all"), "coverage"] <= 0.88  # measured: 0.814
+    assert 0.74 <= table.loc[(MODEL_NAME, "all"), "coverage"] <= 0.88  # measured: 0.794 (0.814 with one calibration window)
