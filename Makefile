@@ -10,7 +10,7 @@ SCALE ?= 1
 unexport PYTHONDONTWRITEBYTECODE
 SEED ?= 42
 
-.PHONY: install run demo-data pipeline ui docs test test-browser test-fast bench bench-forecast clean help
+.PHONY: install run demo-data pipeline ui docs test test-postgres test-browser test-fast bench bench-forecast clean help
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -48,6 +48,9 @@ docs: install  ## generate the dbt docs of the built warehouse and serve them on
 
 test: install  ## the whole test suite
 	$(UV) run --frozen pytest
+
+test-postgres: install  ## start a local PostgreSQL (.ci/postgres.sh) and run the tests marked postgres against it
+	. .ci/postgres.sh && $(UV) run --frozen pytest -m postgres
 
 test-browser: install  ## the Dagster UI driven in headless Chromium (needs /usr/bin/chromium: .ci/install-browser)
 	$(UV) run --frozen pytest -m browser -n 0

@@ -28,6 +28,7 @@ from orchestration.ingest.files import landing_range
 from orchestration.ingest.specs import load_specs
 from orchestration.jobs import DAILY_LOAD_JOB, WAREHOUSE_BUILD_JOB
 from orchestration.partitions import as_partition_key
+from orchestration.resources import salesops_home_resource
 from orchestration.settings import Paths, salesops_paths
 from orchestration.summary import kpi_summary
 
@@ -92,8 +93,9 @@ def main(argv: list[str] | None = None) -> int:
     skip_sqlite_disk_sync()
     instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
     run_pipeline(paths, instance, long_load_instance=dg.DagsterInstance.ephemeral())
-    print(f"\nWarehouse: {paths.warehouse}")
-    print(kpi_summary(paths.warehouse))
+    warehouse = salesops_home_resource().warehouse
+    print(f"\nWarehouse: {warehouse.describe()}")
+    print(kpi_summary(warehouse))
     return 0
 
 

@@ -2,42 +2,49 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from datetime import date, timedelta
 
-from orchestration.warehouse import warehouse_connection
+from orchestration.warehouse import Warehouse
 
 MONTHS = 3
 
-_WINDOW = """
-    select cast(date_trunc('month', max(export_date) + 1) as date) - to_months(?::integer),
-           cast(date_trunc('month', max(export_date) + 1) as date)
-    from raw._load_manifest where status = 'loaded'
-"""
+# Plain SQL that DuckDB and PostgreSQL both run; {first} / {after} are date literals.
+_LAST_EXPORT_DAY = "select max(export_date) as last_day from raw._load_manifest where status = 'loaded'"
 _SALES = """
-    select month, sum(bookings_amount), sum(won_count)::double / nullif(sum(won_count + lost_count), 0),
-           sum(bookings_amount) / nullif(sum(quota_amount), 0)
-    from marts.kpi_sales_monthly where month >= ? and month < ? group by month
+    select month, sum(bookings_amount) as bookings,
+           cast(sum(won_count) as double precision) / nullif(sum(won_count + lost_count), 0) as win_rate,
+           sum(bookings_amount) / nullif(sum(quota_amount), 0) as attainment
+    from marts.kpi_sales_monthly where month >= {first} and month < {after} group by month
 """
 _OPERATIONS = """
-    select month, sum(lines_otif)::double / nullif(sum(lines_due), 0), sum(backlog_units), sum(shipped_units)
-    from marts.kpi_operations_monthly where month >= ? and month < ? group by month
+    select month, cast(sum(lines_otif) as double precision) / nullif(sum(lines_due), 0) as otif,
+           sum(backlog_units) as backlog, sum(shipped_units) as shipped
+    from marts.kpi_operations_monthly where month >= {first} and month < {after} group by month
 """
 _CUSTOMERS = """
-    select month, sum(nps * nps_responses) / nullif(sum(nps_responses), 0),
-           sum(csat * csat_responses) / nullif(sum(csat_responses), 0), sum(tickets_opened)
-    from marts.kpi_customer_monthly where month >= ? and month < ? group by month
+    select month, sum(nps * nps_responses) / nullif(sum(nps_responses), 0) as nps,
+           sum(csat * csat_responses) / nullif(sum(csat_responses), 0) as csat, sum(tickets_opened) as tickets
+    from marts.kpi_customer_monthly where month >= {first} and month < {after} group by month
 """
 
 
-def kpi_summary(warehouse: Path, months: int = MONTHS) -> str:
+def summary_window(last_export_day: date, months: int = MONTHS) -> tuple[date, date]:
+    """The ``months`` calendar months before the first one the exports do not yet cover to its last
+    day (the month of the day after the latest export day loaded): [first month, first month not complete)."""
+    after = (last_export_day + timedelta(days=1)).replace(day=1)
+    index = after.year * 12 + after.month - 1 - months
+    return date(index // 12, index % 12 + 1, 1), after
+
+
+def kpi_summary(warehouse: Warehouse, months: int = MONTHS) -> str:
     """Company-wide bookings, win rate, quota attainment, OTIF, backlog, NPS and CSAT per recent month."""
-    with warehouse_connection(warehouse, read_only=True) as conn:
-        # Complete months: the `months` calendar months before the first one the exports do not yet cover
-        # to its last day (the month of the day after the latest export day loaded).
-        window = list(conn.execute(_WINDOW, [months]).fetchone())  # [first month, first month not complete)
-        sales = {row[0]: row[1:] for row in conn.execute(_SALES, window).fetchall()}
-        operations = {row[0]: row[1:] for row in conn.execute(_OPERATIONS, window).fetchall()}
-        customers = {row[0]: row[1:] for row in conn.execute(_CUSTOMERS, window).fetchall()}
+    last_day = warehouse.read_frame(_LAST_EXPORT_DAY)["last_day"].iloc[0]
+    first, after = summary_window(last_day.date() if hasattr(last_day, "date") else last_day, months)
+    bounds = {"first": f"date '{first}'", "after": f"date '{after}'"}
+    sales, operations, customers = (
+        {row[0].date(): tuple(row[1:]) for row in warehouse.read_frame(sql.format(**bounds)).itertuples(index=False)}
+        for sql in (_SALES, _OPERATIONS, _CUSTOMERS)
+    )
     lines = [
         f"{'month':<10} {'bookings':>14} {'win rate':>9} {'quota att.':>10} {'OTIF':>7} {'backlog':>9} {'NPS':>6} {'CSAT':>6}"
     ]
@@ -52,13 +59,17 @@ def kpi_summary(warehouse: Path, months: int = MONTHS) -> str:
     return "KPI summary (last complete months, all reps, families and regions):\n" + "\n".join(lines)
 
 
+def _missing(value) -> bool:
+    return value is None or value != value  # NaN: a NULL read into a float column
+
+
 def _money(value) -> str:
-    return "-" if value is None else f"{float(value):,.0f}"
+    return "-" if _missing(value) else f"{float(value):,.0f}"
 
 
 def _pct(value) -> str:
-    return "-" if value is None else f"{float(value):.1%}"
+    return "-" if _missing(value) else f"{float(value):.1%}"
 
 
 def _num(value, digits: int = 0) -> str:
-    return "-" if value is None else f"{float(value):,.{digits}f}"
+    return "-" if _missing(value) else f"{float(value):,.{digits}f}"

@@ -11,8 +11,10 @@ SAP_BIKES = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "sap_b
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The end-to-end module first: under xdist it then has a worker to itself from the start,
-    and the rest of the suite runs on the other worker while the pipeline runs."""
-    items.sort(key=lambda item: not item.nodeid.startswith("tests/e2e/"))
+    and the rest of the suite runs on the other worker while the pipeline runs. The PostgreSQL
+    pipeline (tests/postgres/, the next longest) starts right after it, on the other worker."""
+    first = ("tests/e2e/", "tests/postgres/")
+    items.sort(key=lambda item: next((rank for rank, folder in enumerate(first) if item.nodeid.startswith(folder)), len(first)))
 
 
 # A small company over 14 months: enough history for monthly KPIs, quick to build.

@@ -3,6 +3,10 @@
     plain SQL, so it runs on any engine.
 #}
 {% macro integers(bits=15) -%}
+    {{ return(adapter.dispatch('integers', 'salesops')(bits)) }}
+{%- endmacro %}
+
+{% macro default__integers(bits) -%}
     select
         {% for bit in range(bits) -%}
         b{{ bit }}.v * {{ 2 ** bit }}{{ ' +' if not loop.last }}
@@ -11,6 +15,11 @@
         {% for bit in range(bits) -%}
         (select 0 as v union all select 1) as b{{ bit }}{{ ',' if not loop.last }}
         {% endfor %}
+{%- endmacro %}
+
+{# Postgres plans the cross join of bit tables as 2^bits rows it cannot estimate; generate_series it can. #}
+{% macro postgres__integers(bits) -%}
+    select generate_series(0, {{ 2 ** bits - 1 }}) as n
 {%- endmacro %}
 
 {#

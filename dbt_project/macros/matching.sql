@@ -24,6 +24,17 @@
     strip_accents({{ expression }})
 {%- endmacro %}
 
+{#
+    Postgres without extensions: the letters DuckDB's strip_accents folds (those Unicode decomposes
+    into a base letter and combining marks) mapped to their base letter with translate(); letters
+    of their own (ß, ø, ł, æ) stay, as in DuckDB.
+#}
+{% macro postgres__strip_accents(expression) -%}
+    translate({{ expression }},
+        'ÀÁÂÃÄÅàáâãäåÇçĆćČčÈÉÊËèéêëĚěĘęÌÍÎÏìíîïÑñŃńŇňÒÓÔÕÖòóôõöŐőÙÚÛÜùúûüŮůŰűÝýÿŸŠšŚśŽžŹźŻżŘřĎďŤťĄą',
+        'AAAAAAaaaaaaCcCcCcEEEEeeeeEeEeIIIIiiiiNnNnNnOOOOOoooooOoUUUUuuuuUuUuYyyYSsSsZzZzZzRrDdTtAa')
+{%- endmacro %}
+
 {# Tax id: upper case, only letters and digits ('de 123.456-789' → 'DE123456789'); NULL when empty. #}
 {% macro normalize_tax_id(expression) -%}
     nullif({{ regexp_replace_all('upper(' ~ expression ~ ')', '[^A-Z0-9]', '') }}, '')

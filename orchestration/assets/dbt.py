@@ -26,6 +26,7 @@ from packaging import version
 from orchestration.partitions import WAREHOUSE_POOL, window_dates
 from orchestration.resources import SalesopsHome
 from orchestration.settings import dbt_executable
+from orchestration.warehouse import DUCKDB, TARGET_VARIABLE
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 DAILY_TAG = "daily_partitioned"
@@ -33,14 +34,18 @@ DAILY_SELECTION = f"tag:{DAILY_TAG}"
 AFTER_ML_SELECTION = "tag:after_ml"  # models reading the ml.* tables, and the bi interface above them
 
 
-@cache
 def salesops_dbt_project() -> DbtProject:
-    """The dbt project, with its manifest freshly parsed when any project file changed since the last parse."""
-    project = DbtProject(
-        project_dir=DBT_PROJECT_DIR,
-        profiles_dir=DBT_PROJECT_DIR,
-        target=os.environ.get("SALESOPS_DBT_TARGET", "duckdb"),
-    )
+    """The dbt project for the profile target ``$SALESOPS_DBT_TARGET`` (default duckdb), with its
+    manifest freshly parsed when any project file changed since the last parse."""
+    return _dbt_project(os.environ.get(TARGET_VARIABLE, DUCKDB))
+
+
+@cache
+def _dbt_project(target: str) -> DbtProject:
+    # Another target parses into its own folder: dbt discards a partial parse made for another
+    # profile, and every invocation would otherwise parse the whole project again.
+    target_path = Path("target") if target == DUCKDB else Path("target") / target
+    project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR, target=target, target_path=target_path)
     if _manifest_is_stale(project):
         target = project.manifest_path.parent
         target.mkdir(parents=True, exist_ok=True)
@@ -140,20 +145,27 @@ def build_dbt_assets(partitions: dg.PartitionsDefinition) -> list[dg.AssetsDefin
 
 @contextmanager
 def dbt_home(salesops: SalesopsHome) -> Iterator[None]:
-    """Point dbt's profile (``env_var('SALESOPS_HOME')``) at the resource's home for one invocation.
+    """Point dbt's profile (``env_var('SALESOPS_HOME')``) at the resource's home for one invocation,
+    and dagster-dbt at the target folder of the engine's parse (``DBT_TARGET_PATH``).
 
     dbt runs as a subprocess in the project folder and inherits this process's environment, so a
-    relative or unset SALESOPS_HOME would otherwise resolve against the wrong folder.
+    relative or unset SALESOPS_HOME would otherwise resolve against the wrong folder. dagster-dbt
+    seeds each invocation's folder with the partial parse it finds under DBT_TARGET_PATH (default
+    ``target``, the DuckDB parse).
     """
-    previous = os.environ.get("SALESOPS_HOME")
-    os.environ["SALESOPS_HOME"] = str(salesops.paths.home)
+    settings = {"SALESOPS_HOME": str(salesops.paths.home)}
+    if salesops.engine != DUCKDB:
+        settings["DBT_TARGET_PATH"] = str(_dbt_project(salesops.engine).target_path)
+    previous = {name: os.environ.get(name) for name in settings}
+    os.environ.update(settings)
     try:
         yield
     finally:
-        if previous is None:
-            os.environ.pop("SALESOPS_HOME", None)
-        else:
-            os.environ["SALESOPS_HOME"] = previous
+        for name, value in previous.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 class InstalledDbtCliResource(DbtCliResource):

@@ -10,11 +10,9 @@ import pandas as pd
 
 import data_quality
 from data_quality.suites.raw import raw_table_expectations
-from orchestration.ingest import LoadResult, SourceSpec, load_export_days, load_specs
-from orchestration.ingest.sql import quote_identifier
+from orchestration.ingest import LoadResult, SourceSpec, load_specs
 from orchestration.partitions import RAW_FRESHNESS, WAREHOUSE_POOL, window_dates
 from orchestration.resources import SalesopsHome
-from orchestration.warehouse import warehouse_connection
 
 SPEC_CHECK = "rows_meet_spec_rules"
 REJECTS_CHECK = "no_rejected_records"
@@ -52,13 +50,7 @@ def build_ingest_asset(spec: SourceSpec, partitions: dg.PartitionsDefinition) ->
     def ingest(context: dg.AssetExecutionContext, salesops: SalesopsHome):
         paths = salesops.paths
         start, end = window_dates(context.partition_time_window)
-        with warehouse_connection(paths.warehouse) as conn:
-            result = load_export_days(conn, spec, paths.landing, start, end, paths.quarantine)
-            loaded = conn.execute(
-                f"select * exclude (_source_file, _loaded_at) from raw.{quote_identifier(spec.table_name)} "
-                "where _export_date between ? and ?",
-                [start, end],
-            ).df()
+        result, loaded = salesops.warehouse.load_export_days(spec, paths.landing, start, end, paths.quarantine)
         context.log.info(
             f"raw.{spec.table_name} {start}..{end}: {len(result.files)} files, {result.rows_read} read, "
             f"{result.rows_loaded} loaded, {result.rows_rejected} rejected"

@@ -24,7 +24,6 @@ from ml.forecasting import DEFAULT_RECONCILIATION, MODEL_NAME, forecast
 from ml.hierarchy import BOTTOM, LEVEL_COLUMN, METHODS as RECONCILIATIONS, Hierarchy
 from orchestration.partitions import WAREHOUSE_POOL
 from orchestration.resources import SalesopsHome
-from orchestration.warehouse import warehouse_connection
 
 HORIZON = 6
 LEVELS = (80, 95)  # the first is the headline interval (yhat_lo, yhat_hi)
@@ -55,7 +54,7 @@ ACCURACY_TABLE_COLUMNS = [
 
 _DEMAND_SQL = """
     select product_id || ' | ' || region as unique_id, product_id, product_family, region,
-           cast(month as timestamp) as ds, cast(ordered_units as double) as y
+           cast(month as timestamp) as ds, cast(ordered_units as double precision) as y
     from marts.fct_demand_product_monthly
     where is_complete_month
     order by unique_id, ds
@@ -171,20 +170,16 @@ def ml_assets() -> list[dg.AssetsDefinition]:
     pool=WAREHOUSE_POOL,
 )
 def demand_forecast(context: AssetExecutionContext, salesops: SalesopsHome):
-    with warehouse_connection(salesops.paths.warehouse, read_only=True) as conn:
-        demand = conn.execute(_DEMAND_SQL).df()
+    warehouse = salesops.warehouse
+    demand = warehouse.read_frame(_DEMAND_SQL)
     if demand.empty:
-        raise dg.Failure(f"marts.fct_demand_product_monthly has no complete month in {salesops.paths.warehouse}; nothing to forecast")
+        raise dg.Failure(f"marts.fct_demand_product_monthly has no complete month in {warehouse.describe()}; nothing to forecast")
     predicted, by_level, accuracy = demand_forecast_tables(demand, context.run_id)
-    with warehouse_connection(salesops.paths.warehouse) as conn:
-        conn.execute(f"create schema if not exists {ML_SCHEMA}")
-        # forecasts are vintages: every run appends its rows, so later months can be scored against
-        # what was forecast for them (kpi_forecast_accuracy)
-        _append(conn, f"{ML_SCHEMA}.ml_demand_forecast", predicted)
-        _append(conn, f"{ML_SCHEMA}.ml_demand_forecast_levels", by_level)
-        conn.register("_frame", accuracy)
-        conn.execute(f"create or replace table {ML_SCHEMA}.ml_forecast_accuracy as select * from _frame")
-        conn.unregister("_frame")
+    # forecasts are vintages: every run appends its rows, so later months can be scored against
+    # what was forecast for them (kpi_forecast_accuracy)
+    warehouse.append_frame(ML_SCHEMA, "ml_demand_forecast", predicted)
+    warehouse.append_frame(ML_SCHEMA, "ml_demand_forecast_levels", by_level)
+    warehouse.replace_frame(ML_SCHEMA, "ml_forecast_accuracy", accuracy)
     gain = improvement_over_baseline(accuracy)
     overall = accuracy[(accuracy["horizon"] == "all") & accuracy["origin"].isna()]
     summary = overall.drop(columns=["origin", "run_id", "created_at", "as_of_month"])
@@ -215,13 +210,3 @@ def demand_forecast(context: AssetExecutionContext, salesops: SalesopsHome):
         description="not enough history to backtest" if gain is None else f"family-level WAPE {gain:.1%} lower than seasonal naive",
         metadata={"wape_improvement": gain if gain is not None else 0.0},
     )
-
-
-def _append(conn, table: str, frame: pd.DataFrame) -> None:
-    """Append ``frame`` to ``table`` by column name; the table is created, or gains columns it lacks."""
-    conn.register("_frame", frame)
-    conn.execute(f"create table if not exists {table} as select * from _frame limit 0")
-    for name, kind in conn.execute("select column_name, column_type from (describe select * from _frame)").fetchall():
-        conn.execute(f'alter table {table} add column if not exists "{name}" {kind}')
-    conn.execute(f"insert into {table} by name select * from _frame")
-    conn.unregister("_frame")

@@ -7,7 +7,6 @@ from data_quality.suites.kpis import KPI_TABLES, kpi_suite
 from orchestration.ingest.sql import quote_identifier
 from orchestration.partitions import WAREHOUSE_POOL
 from orchestration.resources import SalesopsHome
-from orchestration.warehouse import warehouse_connection
 
 MARTS_SCHEMA = "marts"
 
@@ -25,8 +24,7 @@ def build_kpi_check(table: str) -> dg.AssetChecksDefinition:
         pool=WAREHOUSE_POOL,
     )
     def kpi_expectations(salesops: SalesopsHome) -> dg.AssetCheckResult:
-        with warehouse_connection(salesops.paths.warehouse) as conn:
-            frame = conn.execute(f"select * from {MARTS_SCHEMA}.{quote_identifier(table)}").df()
+        frame = salesops.warehouse.read_frame(f"select * from {MARTS_SCHEMA}.{quote_identifier(table)}")
         from data_quality import validate_frame  # Great Expectations loads on first use
 
         report = validate_frame(frame, table, kpi_suite(table))

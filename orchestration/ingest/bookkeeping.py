@@ -54,6 +54,12 @@ _ADDED_COLUMNS = (
 )
 
 
+def bookkeeping_statements() -> list[str]:
+    """The statements creating the bookkeeping tables with every column (plain SQL: DuckDB and PostgreSQL)."""
+    added = [f"alter table {RAW_SCHEMA}.{table} add column if not exists {column} {definition}" for table, column, definition in _ADDED_COLUMNS]
+    return [*_DDL, *added]
+
+
 def ensure_bookkeeping(conn: duckdb.DuckDBPyConnection) -> None:
     """Create the raw schema, the manifest and the rejects table when missing; add newer columns."""
     newest = {table: [c for t, c, _ in _ADDED_COLUMNS if t == table] for table in (MANIFEST_TABLE, REJECTS_TABLE)}
@@ -63,7 +69,5 @@ def ensure_bookkeeping(conn: duckdb.DuckDBPyConnection) -> None:
         return
     except (duckdb.CatalogException, duckdb.BinderException):
         pass
-    for statement in _DDL:
+    for statement in bookkeeping_statements():
         conn.execute(statement)
-    for table, column, definition in _ADDED_COLUMNS:
-        conn.execute(f"alter table {RAW_SCHEMA}.{table} add column if not exists {column} {definition}")

@@ -16,6 +16,7 @@ import re
 import tempfile
 import uuid
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -139,11 +140,15 @@ def load_export_days(
     start: date,
     end: date,
     quarantine: Path | str | None = None,
+    publish: Callable[[LoadResult], None] | None = None,
 ) -> LoadResult:
     """Replace the rows of export days [start, end] in the spec's raw table with what the files hold.
 
     ``landing`` is a local folder or an ``s3://bucket/prefix`` URL; ``quarantine`` (optional) a
-    local folder or an ``s3://`` URL that rejected files are moved to.
+    local folder or an ``s3://`` URL that rejected files are moved to. ``publish`` (optional) is
+    called once the load is committed to ``conn`` and before any file moves to quarantine: another
+    warehouse takes the load over there (orchestration/ingest/postgres.py), and if it fails, the
+    files stay where a re-run finds them.
     """
     ensure_bookkeeping(conn)
     conn.execute(raw_table_ddl(RAW_SCHEMA, spec.table_name, spec.columns))
@@ -161,6 +166,8 @@ def load_export_days(
         _reject_bad_files(conn, spec, files)
         loaded_at = datetime.now(UTC).replace(tzinfo=None)
         _write(conn, spec, files, extras, result, loaded_at)
+    if publish is not None:
+        publish(result)
     for file in files:
         if file.load.status == "rejected_file" and file.landed.refused is None:
             store.quarantine(file.landed, file.load.reason or "", quarantine)

@@ -189,3 +189,15 @@ def sop_sales_side(landing: Path) -> pd.DataFrame:
     weighted.index = weighted.index.set_names(["month", "PRODUCTFAMILY"])
     result = pd.concat([booked, weighted], axis=1).fillna(0).reset_index()
     return result.rename(columns={"PRODUCTFAMILY": "product_family"})
+
+
+def expected_bookings(landing: Path, win_probability: pd.DataFrame) -> pd.DataFrame:
+    """Per expected close month and product family: sum(amount × the model's win probability) of the
+    opportunities open now in the export files (``win_probability``: ``opportunity_id``, ``win_probability``)."""
+    opportunities = latest(read_export(landing, "crm", "opportunities"), ["Id"], "LastModifiedDate")
+    open_now = opportunities[~opportunities["StageName"].isin(["Closed Won", "Closed Lost"])].copy()
+    open_now = open_now.merge(win_probability, left_on="Id", right_on="opportunity_id", how="left", validate="one_to_one")
+    open_now["month"] = month_of(open_now["CloseDate"], "%Y-%m-%d")
+    open_now["expected"] = open_now["Amount"].astype(float).fillna(0) * open_now["win_probability"]
+    result = open_now.groupby(["month", "Product_Family__c"], as_index=False)["expected"].sum()
+    return result.rename(columns={"Product_Family__c": "product_family", "expected": "expected_bookings_amount"})

@@ -173,6 +173,7 @@ def test_bi_views_answer_like_the_marts_behind_them(built) -> None:
 
 def test_make_run_summary_shows_the_last_complete_months_as_the_exports_say(built) -> None:
     from orchestration.summary import kpi_summary
+    from orchestration.warehouse import DuckDBWarehouse
 
     landing = built["paths"].landing
     months = ["2024-12", "2025-01", "2025-02"]  # the exports end on 2025-02-28: February is complete
@@ -180,7 +181,7 @@ def test_make_run_summary_shows_the_last_complete_months_as_the_exports_say(buil
     operations = independent.operations_by_family_month(landing).assign(m=lambda f: f["month"].astype(str).str[:7]).groupby("m").sum(numeric_only=True)
     nps = independent.nps_by_region_month(landing).assign(m=lambda f: f["month"].astype(str).str[:7], weighted=lambda f: f["nps"] * f["nps_responses"])
     nps = nps.groupby("m")[["weighted", "nps_responses"]].sum()
-    rows = [line.split() for line in kpi_summary(built["paths"].warehouse).splitlines()[2:]]
+    rows = [line.split() for line in kpi_summary(DuckDBWarehouse(built["paths"].warehouse)).splitlines()[2:]]
     assert [row[0] for row in rows] == months
     for month, bookings, win_rate, _attainment, otif, *_rest in rows:
         assert bookings == f"{sales.loc[month, 'bookings_amount']:,.0f}"
@@ -230,3 +231,36 @@ def test_forecast_tables_are_written(built) -> None:
     assert products["unique_id"].nunique() == demand["n"].iloc[0]  # the bottom level: every product × region
     pairs = levels[levels["hierarchy_level"] == "product_family × region"].set_index(["unique_id", "ds", "run_id"])["yhat"]
     assert (pairs.sort_index() - forecast.set_index(["unique_id", "ds", "run_id"])["yhat"].sort_index()).abs().max() < 1e-9
+
+
+def test_every_open_opportunity_is_scored_and_the_sop_table_weights_it_by_the_model(built) -> None:
+    landing = built["paths"].landing
+    scores = query(built, "select * from ml.ml_win_probability")
+    opportunities = independent.latest(independent.read_export(landing, "crm", "opportunities"), ["Id"], "LastModifiedDate")
+    open_now = opportunities[~opportunities["StageName"].isin(["Closed Won", "Closed Lost"])]
+    assert sorted(scores["opportunity_id"]) == sorted(open_now["Id"]) and len(scores) > 10
+    assert scores["win_probability"].between(0, 1).all() and scores["model"].unique().tolist() == ["gbm_isotonic"]
+    crm = open_now.set_index("Id")["Probability"].astype(float) / 100
+    assert (scores.set_index("opportunity_id")["crm_probability"] - crm).abs().max() < 1e-9
+    expected = independent.expected_bookings(landing, scores[["opportunity_id", "win_probability"]])
+    actual = query(built, "select month, product_family, expected_bookings_amount from marts.kpi_sop_monthly")
+    merged = expected.merge(actual, on=["month", "product_family"], how="left", indicator=True)
+    assert (merged["_merge"] == "both").all() and len(merged) > 5
+    assert (merged["expected_bookings_amount_x"] - merged["expected_bookings_amount_y"].astype(float)).abs().max() <= 0.005 + 1e-9
+    pipeline = query(built, "select month, product_family, expected_bookings_amount from ml.ml_pipeline_forecast")
+    both = expected.merge(pipeline, on=["month", "product_family"], how="outer", indicator=True)
+    assert (both["_merge"] == "both").all()
+    assert (both["expected_bookings_amount_x"] - both["expected_bookings_amount_y"]).abs().max() < 1e-6
+    assert query(built, "select count(*) as n from bi.sop_monthly where expected_bookings_amount > 0")["n"][0] > 0
+
+
+def test_win_probability_is_validated_and_the_sop_report_is_written(built) -> None:
+    calibration = query(built, "select * from ml.ml_win_probability_calibration")
+    brier = calibration.drop_duplicates("forecaster").set_index("forecaster")["brier_score"]
+    assert sorted(brier.index) == ["crm_stage_probability", "gbm_isotonic"]
+    assert brier["gbm_isotonic"] < brier["crm_stage_probability"]
+    report = (built["paths"].home / "reports" / "sop_report.html").read_text()
+    assert report.count("<svg") >= 7  # five families, the bookings and the calibration chart
+    assert "src=" not in report and "<script" not in report and "https://" not in report  # self-contained
+    families = query(built, "select distinct product_family from marts.fct_demand_monthly")["product_family"]
+    assert all(f"{family}: ordered units per month" in report for family in families)

@@ -7,6 +7,8 @@ select
     open_opportunities,
     weighted_pipeline_amount,
     weighted_pipeline_units,
+    expected_bookings_amount,
+    expected_bookings_units,
     forecast_units,
     forecast_run_id,
     capacity_units,

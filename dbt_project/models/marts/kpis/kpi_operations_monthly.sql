@@ -23,6 +23,10 @@ inventory as (
     select * from {{ ref('fct_inventory_daily') }}
 ),
 
+month_end_stock as (
+    select * from {{ ref('int_inventory__family_month_end') }}
+),
+
 capacity as (
     select * from {{ ref('stg_erp__capacity') }}
 ),
@@ -104,28 +108,6 @@ backlog_changes as (
     group by 1, 2
 ),
 
-last_snapshot_days as (
-    select
-        {{ month_start('snapshot_date') }} as month,
-        max(snapshot_date) as last_snapshot_date
-    from inventory
-    group by 1
-),
-
-stock_at_last_snapshot as (
-    select
-        last_snapshot_days.month,
-        last_snapshot_days.last_snapshot_date,
-        products.product_family,
-        sum(inventory.on_hand_quantity) as on_hand_units
-    from last_snapshot_days
-    inner join inventory
-        on inventory.snapshot_date = last_snapshot_days.last_snapshot_date
-    inner join products
-        on inventory.product_id = products.product_id
-    group by 1, 2, 3
-),
-
 joined as (
     select
         grid.month,
@@ -142,8 +124,8 @@ joined as (
             rows between unbounded preceding and current row
         ) as backlog_units,
         capacity.capacity_units,
-        last_snapshot_days.last_snapshot_date,
-        stock_at_last_snapshot.on_hand_units
+        month_end_stock.last_snapshot_date,
+        month_end_stock.on_hand_units
     from grid
     left join ordered
         on grid.month = ordered.month and grid.product_family = ordered.product_family
@@ -155,10 +137,8 @@ joined as (
         on grid.month = backlog_changes.month and grid.product_family = backlog_changes.product_family
     left join capacity
         on grid.month = capacity.capacity_month and grid.product_family = capacity.product_family
-    left join last_snapshot_days
-        on grid.month = last_snapshot_days.month
-    left join stock_at_last_snapshot
-        on grid.month = stock_at_last_snapshot.month and grid.product_family = stock_at_last_snapshot.product_family
+    left join month_end_stock
+        on grid.month = month_end_stock.month and grid.product_family = month_end_stock.product_family
 ),
 
 final as (

@@ -12,8 +12,8 @@ opportunities as (
     select * from {{ ref('fct_opportunities') }}
 ),
 
-inventory as (
-    select * from {{ ref('fct_inventory_daily') }}
+stock_at_month_end as (
+    select * from {{ ref('int_inventory__family_month_end') }}
 ),
 
 capacity as (
@@ -26,6 +26,10 @@ products as (
 
 demand_forecast as (
     select * from {{ source('ml', 'ml_demand_forecast') }}
+),
+
+win_probability as (
+    select * from {{ source('ml', 'ml_win_probability') }}
 ),
 
 -- the latest run's forecast of each family: the sum of its regions' point forecasts
@@ -53,36 +57,27 @@ booked as (
     group by 1, 2
 ),
 
+-- the CRM's stage probability and the model's win probability of the same open opportunities
+-- (the CRM's where the latest scoring run did not score one)
 weighted_pipeline as (
     select
-        close_month as month,
-        product_family,
+        opportunities.close_month as month,
+        opportunities.product_family,
         count(*) as open_opportunities,
-        sum(coalesce(amount, 0) * coalesce(probability, 0) / 100.0) as weighted_pipeline_amount,
-        sum(coalesce(quantity, 0) * coalesce(probability, 0) / 100.0) as weighted_pipeline_units
+        sum(coalesce(opportunities.amount, 0) * coalesce(opportunities.probability, 0) / 100.0) as weighted_pipeline_amount,
+        sum(coalesce(opportunities.quantity, 0) * coalesce(opportunities.probability, 0) / 100.0) as weighted_pipeline_units,
+        sum(
+            coalesce(opportunities.amount, 0)
+            * coalesce(win_probability.win_probability, coalesce(opportunities.probability, 0) / 100.0)
+        ) as expected_bookings_amount,
+        sum(
+            coalesce(opportunities.quantity, 0)
+            * coalesce(win_probability.win_probability, coalesce(opportunities.probability, 0) / 100.0)
+        ) as expected_bookings_units
     from opportunities
-    where not is_closed
-    group by 1, 2
-),
-
-stock_days as (
-    select
-        {{ month_start('snapshot_date') }} as month,
-        max(snapshot_date) as last_snapshot_date
-    from inventory
-    group by 1
-),
-
-stock_at_month_end as (
-    select
-        stock_days.month,
-        products.product_family,
-        sum(inventory.on_hand_quantity) as on_hand_units
-    from stock_days
-    inner join inventory
-        on inventory.snapshot_date = stock_days.last_snapshot_date
-    inner join products
-        on inventory.product_id = products.product_id
+    left join win_probability
+        on opportunities.opportunity_id = win_probability.opportunity_id
+    where not opportunities.is_closed
     group by 1, 2
 ),
 
@@ -118,6 +113,8 @@ joined as (
         coalesce(weighted_pipeline.open_opportunities, 0) as open_opportunities,
         coalesce(weighted_pipeline.weighted_pipeline_amount, 0) as weighted_pipeline_amount,
         coalesce(weighted_pipeline.weighted_pipeline_units, 0) as weighted_pipeline_units,
+        coalesce(weighted_pipeline.expected_bookings_amount, 0) as expected_bookings_amount,
+        coalesce(weighted_pipeline.expected_bookings_units, 0) as expected_bookings_units,
         latest_forecast.yhat as forecast_units,
         latest_forecast.run_id as forecast_run_id,
         capacity.capacity_units,
@@ -160,6 +157,8 @@ final as (
         cast(open_opportunities as bigint) as open_opportunities,
         cast(weighted_pipeline_amount as {{ kpi_amount_type() }}) as weighted_pipeline_amount,
         cast(weighted_pipeline_units as {{ kpi_rate_type() }}) as weighted_pipeline_units,
+        cast(expected_bookings_amount as {{ kpi_amount_type() }}) as expected_bookings_amount,
+        cast(expected_bookings_units as {{ kpi_rate_type() }}) as expected_bookings_units,
 
         -- forecast
         cast(forecast_units as {{ kpi_rate_type() }}) as forecast_units,

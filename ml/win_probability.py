@@ -1,0 +1,160 @@
+"""Win probability of open opportunities: a calibrated gradient-boosting classifier on features as
+of a moment (``ml.win_features``), validated on time against the CRM's own stage probability.
+
+Training rows are snapshots: every opportunity open at the start of each month, labelled with how
+it ended. ``validate_on_time`` trains on deals that closed before a cutoff and tests on snapshots
+taken after it (deals that closed later), so neither the features nor the labels of the test rows
+were available to the model. ``fit_and_score`` then trains on every closed deal and scores the
+opportunities open at the last moment the data knows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.isotonic import IsotonicRegression
+
+from ml.calibration import brier_score, calibration_curve
+from ml.win_features import CATEGORICAL_FEATURES, FEATURES, closings, features_as_of, month_starts, open_at
+
+MODEL_NAME = "gbm_isotonic"
+CRM_NAME = "crm_stage_probability"
+TEST_SHARE = 0.25  # the latest quarter of the closed deals is the validation period
+CALIBRATION_SHARE = 0.25  # the latest quarter of the training rows calibrates the booster's scores
+MIN_TRAINING_ROWS = 50
+SEED = 0
+
+
+class WinProbabilityModel:
+    """Gradient boosting on FEATURES, fitted on the earlier snapshots of the training rows; its
+    scores calibrated by isotonic regression on the later CALIBRATION_SHARE (time order, so the
+    calibration sees the model the way the future will)."""
+
+    def __init__(self) -> None:
+        self.categories: dict[str, list[str]] = {}
+        self.booster: HistGradientBoostingClassifier | None = None
+        self.isotonic: IsotonicRegression | None = None
+
+    def fit(self, rows: pd.DataFrame) -> WinProbabilityModel:
+        rows = rows.sort_values("as_of", kind="stable")
+        self.categories = {c: sorted(rows[c].dropna().astype(str).unique()) for c in CATEGORICAL_FEATURES}
+        split = int(len(rows) * (1 - CALIBRATION_SHARE))
+        fit_rows, calibration_rows = rows.iloc[:split], rows.iloc[split:]
+        self.booster = HistGradientBoostingClassifier(
+            learning_rate=0.1, max_iter=120, max_leaf_nodes=15, min_samples_leaf=40, l2_regularization=1.0,
+            categorical_features=[f in CATEGORICAL_FEATURES for f in FEATURES], random_state=SEED,
+        )
+        self.booster.fit(self._matrix(fit_rows), fit_rows["is_won"].astype(int).to_numpy())
+        self.isotonic = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip")
+        self.isotonic.fit(self._raw(calibration_rows), calibration_rows["is_won"].astype(float).to_numpy())
+        return self
+
+    def predict(self, rows: pd.DataFrame) -> np.ndarray:
+        """The calibrated probability that each row's opportunity is won."""
+        if self.isotonic is None:
+            raise ValueError("WinProbabilityModel.predict called before fit")
+        return self.isotonic.predict(self._raw(rows))
+
+    def _raw(self, rows: pd.DataFrame) -> np.ndarray:
+        return self.booster.predict_proba(self._matrix(rows))[:, 1]
+
+    def _matrix(self, rows: pd.DataFrame) -> np.ndarray:
+        matrix = rows[FEATURES].copy()
+        for column, values in self.categories.items():
+            codes = {value: code for code, value in enumerate(values)}
+            matrix[column] = matrix[column].astype(str).map(codes).astype(float)  # unseen → NaN
+        return matrix.to_numpy(dtype=float)
+
+
+@dataclass(frozen=True)
+class Validation:
+    """The time-split validation: where it cut, how many rows, the Brier scores and both calibration curves."""
+
+    cutoff: pd.Timestamp
+    train_rows: int
+    test_rows: int
+    test_opportunities: int
+    brier_model: float
+    brier_crm: float
+    base_rate: float
+    curves: pd.DataFrame  # CURVE_COLUMNS + ``forecaster`` (MODEL_NAME or CRM_NAME)
+
+    def summary(self) -> pd.DataFrame:
+        """One row per forecaster: Brier score on the test period, rows, cutoff."""
+        return pd.DataFrame(
+            {
+                "forecaster": [MODEL_NAME, CRM_NAME],
+                "brier_score": [self.brier_model, self.brier_crm],
+                "test_rows": self.test_rows,
+                "test_opportunities": self.test_opportunities,
+                "train_rows": self.train_rows,
+                "base_rate": self.base_rate,
+                "cutoff": self.cutoff,
+            }
+        )
+
+
+def labelled_snapshots(history: pd.DataFrame, opportunities: pd.DataFrame) -> pd.DataFrame:
+    """Every opportunity open at each month start, with its features then and its outcome; only
+    deals that have closed, and only moments with a recorded state (the current record would leak)."""
+    closed = closings(history, opportunities)
+    if closed.empty:
+        return features_as_of(history, opportunities, open_at(opportunities, closed, []), closed)
+    moments = month_starts(pd.to_datetime(opportunities["created_at"]).min(), closed["closed_at"].max())
+    rows = features_as_of(history, opportunities, open_at(opportunities, closed, moments), closed)
+    return rows[rows["closed_at"].notna() & rows["has_recorded_state"]].reset_index(drop=True)
+
+
+def validation_cutoff(closed: pd.DataFrame, test_share: float = TEST_SHARE) -> pd.Timestamp:
+    """The month start before which (1 − test_share) of the closed deals closed."""
+    moment = closed["closed_at"].quantile(1 - test_share)
+    return moment.to_period("M").to_timestamp()
+
+
+def validate_on_time(history: pd.DataFrame, opportunities: pd.DataFrame, test_share: float = TEST_SHARE) -> Validation | None:
+    """Train on snapshots of deals closed before the cutoff, test on snapshots at or after it.
+
+    None when either side is too small to say anything (a young CRM).
+    """
+    snapshots = labelled_snapshots(history, opportunities)
+    if snapshots.empty:
+        return None
+    cutoff = validation_cutoff(closings(history, opportunities), test_share)
+    train = snapshots[snapshots["closed_at"] < cutoff]
+    test = snapshots[snapshots["as_of"] >= cutoff]
+    if len(train) < MIN_TRAINING_ROWS or train["is_won"].nunique() < 2 or test.empty:
+        return None
+    predicted = WinProbabilityModel().fit(train).predict(test)
+    outcome = test["is_won"].astype(float).to_numpy()
+    crm = test["crm_probability"].fillna(0).to_numpy()
+    curves = pd.concat(
+        [calibration_curve(outcome, predicted).assign(forecaster=MODEL_NAME), calibration_curve(outcome, crm).assign(forecaster=CRM_NAME)],
+        ignore_index=True,
+    )
+    return Validation(
+        cutoff=cutoff, train_rows=len(train), test_rows=len(test), test_opportunities=int(test["opportunity_id"].nunique()),
+        brier_model=brier_score(outcome, predicted), brier_crm=brier_score(outcome, crm),
+        base_rate=float(outcome.mean()), curves=curves,
+    )
+
+
+def open_opportunity_scores(history: pd.DataFrame, opportunities: pd.DataFrame, as_of: pd.Timestamp, model: WinProbabilityModel | None) -> pd.DataFrame:
+    """Every opportunity open at ``as_of`` with its features then, the CRM probability and the
+    model's (``win_probability``; the CRM's where there is no model)."""
+    closed = closings(history, opportunities)
+    rows = features_as_of(history, opportunities, open_at(opportunities, closed, [as_of]), closed)
+    rows["win_probability"] = model.predict(rows) if model is not None and len(rows) else rows["crm_probability"]
+    return rows
+
+
+def fit_and_score(history: pd.DataFrame, opportunities: pd.DataFrame, as_of: pd.Timestamp) -> tuple[pd.DataFrame, str]:
+    """Train on every closed deal, score what is open at ``as_of``; returns the scores and the model's name
+    (CRM_NAME when there are too few closed deals of both outcomes to train on)."""
+    snapshots = labelled_snapshots(history, opportunities)
+    snapshots = snapshots[snapshots["as_of"] <= as_of]
+    trainable = len(snapshots) >= MIN_TRAINING_ROWS and snapshots["is_won"].nunique() == 2
+    model = WinProbabilityModel().fit(snapshots) if trainable else None
+    return open_opportunity_scores(history, opportunities, as_of, model), MODEL_NAME if trainable else CRM_NAME

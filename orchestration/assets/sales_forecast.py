@@ -1,0 +1,169 @@
+"""Win probability and the pipeline forecast as Dagster assets: thin glue around ``ml.win_probability``.
+
+Reads the opportunity stage history and the opportunities dbt builds, validates the model on time
+against the CRM's stage probability, trains it on every closed deal, scores the opportunities open
+now and sums them per expected close month and product family. Writes (each replaced per run)
+``ml.ml_win_probability`` (one row per open opportunity), ``ml.ml_pipeline_forecast`` (month ×
+product family) and ``ml.ml_win_probability_calibration`` (the validation's calibration curves and
+Brier scores). ``marts.kpi_sop_monthly`` joins the scores (docs/sales_forecast.md).
+"""
+
+
+from datetime import UTC, datetime
+from statistics import NormalDist
+
+import dagster as dg
+from dagster import AssetExecutionContext
+import pandas as pd
+
+from ml.charts import bookings_chart, calibration_chart, markdown_image
+from ml.pipeline_forecast import pipeline_forecast
+from ml.win_probability import CRM_NAME, MODEL_NAME, Validation, fit_and_score, validate_on_time
+from orchestration.partitions import WAREHOUSE_POOL
+from orchestration.resources import SalesopsHome
+
+ML_SCHEMA = "ml"
+HISTORY_KEY = dg.AssetKey(["intermediate", "int_opportunities__stage_history"])
+OPPORTUNITIES_KEY = dg.AssetKey(["marts", "fct_opportunities"])
+SCORES_KEY = dg.AssetKey([ML_SCHEMA, "ml_win_probability"])
+PIPELINE_KEY = dg.AssetKey([ML_SCHEMA, "ml_pipeline_forecast"])
+CALIBRATION_KEY = dg.AssetKey([ML_SCHEMA, "ml_win_probability_calibration"])
+
+_HISTORY_SQL = """
+    select opportunity_id, stage_name, is_closed, is_won, cast(amount as double precision) as amount,
+           cast(probability as double precision) as probability, close_date, valid_from
+    from intermediate.int_opportunities__stage_history
+"""
+_OPPORTUNITIES_SQL = """
+    select opportunity_id, account_id, sales_rep_id, product_family, quantity, created_at, stage_name,
+           is_closed, is_won, cast(amount as double precision) as amount, cast(probability as double precision) as probability,
+           close_date, last_modified_at
+    from marts.fct_opportunities
+"""
+SCORE_COLUMNS = [
+    "opportunity_id", "sales_rep_id", "account_id", "product_family", "stage_name", "close_date", "amount",
+    "quantity", "crm_probability", "win_probability", "model", "as_of", "run_id", "created_at",
+]
+LABELS = {MODEL_NAME: "model", CRM_NAME: "CRM stage probability"}
+
+
+def scoring_moment(history: pd.DataFrame, opportunities: pd.DataFrame) -> pd.Timestamp:
+    """The start of the day after the latest CRM change: the moment the warehouse knows the pipeline at."""
+    changes = pd.concat([pd.to_datetime(history["valid_from"]), pd.to_datetime(opportunities["last_modified_at"])])
+    return changes.max().normalize() + pd.Timedelta(days=1)
+
+
+def sales_forecast_tables(history: pd.DataFrame, opportunities: pd.DataFrame, run_id: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, Validation | None]:
+    """The scores, pipeline forecast and calibration tables, and the validation behind the last."""
+    as_of = scoring_moment(history, opportunities)
+    created_at = datetime.now(UTC).replace(tzinfo=None)
+    stamp = {"as_of": as_of, "run_id": run_id, "created_at": created_at}
+    scored, model = fit_and_score(history, opportunities, as_of)
+    scores = scored.assign(model=model, **stamp)[SCORE_COLUMNS]
+    pipeline = pipeline_forecast(scores).assign(model=model, **stamp)
+    validation = validate_on_time(history, opportunities)
+    if validation is None:
+        calibration = pd.DataFrame(columns=["forecaster", "bin", "bin_lower", "bin_upper", "n", "mean_predicted", "observed_rate", "brier_score", "test_rows", "train_rows", "cutoff", "run_id", "created_at"])
+    else:
+        brier = validation.summary().set_index("forecaster")["brier_score"]
+        calibration = validation.curves.assign(
+            brier_score=validation.curves["forecaster"].map(brier), test_rows=validation.test_rows,
+            train_rows=validation.train_rows, cutoff=validation.cutoff, run_id=run_id, created_at=created_at,
+        )
+    return scores, pipeline, calibration, validation
+
+
+def calibration_svg(calibration: pd.DataFrame) -> str:
+    """The calibration chart of a ``ml_win_probability_calibration`` table, Brier scores in the legend."""
+    brier = calibration.drop_duplicates("forecaster").set_index("forecaster")["brier_score"]
+    labels = {name: f"{label}, Brier {brier[name]:.3f}" for name, label in LABELS.items() if name in brier}
+    return calibration_chart("Win probability: calibration on later closes", calibration, labels)
+
+
+def pipeline_svg(pipeline: pd.DataFrame, as_of: pd.Timestamp) -> str:
+    """Expected bookings of the months from the scoring month on, all product families: the families'
+    variances add up (deals are independent), so the total's interval comes from their sum."""
+    months = pipeline[pipeline["month"] >= as_of.to_period("M").to_timestamp()]
+    z = NormalDist().inv_cdf(0.5 + float(months["level"].iloc[0] if len(months) else 80) / 200)
+    variance = ((months["expected_bookings_hi"] - months["expected_bookings_amount"]) / z) ** 2
+    totals = months.assign(variance=variance).groupby("month", as_index=False)[["crm_weighted_amount", "expected_bookings_amount", "variance"]].sum()
+    spread = z * totals["variance"] ** 0.5
+    totals["expected_bookings_lo"] = (totals["expected_bookings_amount"] - spread).clip(lower=0)
+    totals["expected_bookings_hi"] = totals["expected_bookings_amount"] + spread
+    return bookings_chart("Expected bookings by close month", totals.head(6))
+
+
+def sales_forecast_assets() -> list[dg.AssetsDefinition]:
+    return [win_probability]
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(
+            SCORES_KEY, deps=[HISTORY_KEY, OPPORTUNITIES_KEY], group_name="ml", kinds={"scikit-learn", "duckdb"},
+            description="Win probability of every opportunity open now (calibrated gradient boosting), beside the CRM's stage probability.",
+        ),
+        dg.AssetSpec(
+            PIPELINE_KEY, deps=[HISTORY_KEY, OPPORTUNITIES_KEY], group_name="ml", kinds={"scikit-learn", "duckdb"},
+            description="Expected bookings of the open pipeline per expected close month × product family, with an 80 % interval.",
+        ),
+        dg.AssetSpec(
+            CALIBRATION_KEY, deps=[HISTORY_KEY, OPPORTUNITIES_KEY], group_name="ml", kinds={"scikit-learn", "duckdb"},
+            description="Validation on time (trained on earlier closes, tested on later ones): Brier score and calibration curve of the model and of the CRM's stage probability.",
+        ),
+    ],
+    check_specs=[
+        dg.AssetCheckSpec(
+            "beats_crm_stage_probability", asset=CALIBRATION_KEY,
+            description="On later closes the model's Brier score is lower than the CRM stage probability's.",
+        )
+    ],
+    pool=WAREHOUSE_POOL,
+)
+def win_probability(context: AssetExecutionContext, salesops: SalesopsHome):
+    warehouse = salesops.warehouse
+    history = warehouse.read_frame(_HISTORY_SQL)
+    opportunities = warehouse.read_frame(_OPPORTUNITIES_SQL)
+    if opportunities.empty:
+        raise dg.Failure(f"marts.fct_opportunities is empty in {warehouse.describe()}; nothing to score")
+    scores, pipeline, calibration, validation = sales_forecast_tables(history, opportunities, context.run_id)
+    for name, frame in (("ml_win_probability", scores), ("ml_pipeline_forecast", pipeline), ("ml_win_probability_calibration", calibration)):
+        warehouse.replace_frame(ML_SCHEMA, name, frame)
+    as_of = scores["as_of"].iloc[0] if len(scores) else scoring_moment(history, opportunities)
+    yield dg.MaterializeResult(
+        asset_key=SCORES_KEY,
+        metadata={
+            "dagster/row_count": len(scores),
+            "as_of": str(as_of),
+            "model": scores["model"].iloc[0] if len(scores) else MODEL_NAME,
+            "mean_win_probability": float(scores["win_probability"].mean()) if len(scores) else 0.0,
+            "mean_crm_probability": float(scores["crm_probability"].mean()) if len(scores) else 0.0,
+        },
+    )
+    yield dg.MaterializeResult(
+        asset_key=PIPELINE_KEY,
+        metadata={
+            "dagster/row_count": len(pipeline),
+            "expected_bookings": dg.MetadataValue.md(markdown_image(pipeline_svg(pipeline, as_of), "expected bookings by month")),
+            "preview": dg.MetadataValue.md(pipeline.drop(columns=["run_id", "created_at"]).head(12).to_markdown(index=False)),
+        },
+    )
+    measured = validation is not None
+    yield dg.MaterializeResult(
+        asset_key=CALIBRATION_KEY,
+        metadata={
+            "dagster/row_count": len(calibration),
+            "brier_model": validation.brier_model if measured else "not measured",
+            "brier_crm": validation.brier_crm if measured else "not measured",
+            "cutoff": str(validation.cutoff.date()) if measured else "too few closed deals to validate",
+            "calibration": dg.MetadataValue.md(markdown_image(calibration_svg(calibration), "calibration curve") if measured else "too few closed deals to validate"),
+        },
+    )
+    yield dg.AssetCheckResult(
+        asset_key=CALIBRATION_KEY,
+        check_name="beats_crm_stage_probability",
+        passed=bool(measured and validation.brier_model < validation.brier_crm),
+        severity=dg.AssetCheckSeverity.WARN,
+        description=f"Brier {validation.brier_model:.3f} (model) vs {validation.brier_crm:.3f} (CRM)" if measured else "too few closed deals to validate",
+        metadata={"brier_model": validation.brier_model if measured else 0.0, "brier_crm": validation.brier_crm if measured else 0.0},
+    )
