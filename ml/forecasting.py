@@ -48,8 +48,9 @@ MAX_TRAIN_ORIGINS = 60  # most recent origins per series used for training (olde
 MAX_CALIBRATION_MONTHS = 24  # long histories hold out a fifth of their months, up to this many
 MIN_CALIBRATION_MONTHS = 6  # months held out per series to choose the blend and calibrate the intervals
 MIN_CALIBRATION_POINTS = 20  # fewer held-out forecasts than this: the structural forecast alone
+CALIBRATION_WINDOWS = 2  # hold-out windows whose errors calibrate the intervals: the latest (it also picks the blend) and the one before
 MIN_GROUP_RESIDUALS = 60  # a hierarchy level with at least this many held-out errors gets its own interval offsets
-DEFAULT_RECONCILIATION = "bottom_up"  # what the backtest picks on the demo company (docs/forecasting.md)
+DEFAULT_RECONCILIATION = "bottom_up"  # without a backtest: it estimates nothing (on the demo company MinT-shrink wins by a hair, docs/forecasting.md)
 MIN_STEP_RESIDUALS = 30  # fewer held-out errors for a step than this: use the pooled errors of all steps
 MIN_HALF_WIDTH = 0.05  # an interval reaches at least this many error scales × √step each side: never zero width
 INTERMITTENT_ZERO_SHARE = 0.3  # a series with at least this share of zero months in the last year is forecast flat by the structural part
@@ -199,12 +200,14 @@ class GlobalForecaster:
         cal_pred[node_of[i], pair_of] = base.cal_pred
         cal_y[node_of[i], pair_of] = np.nan_to_num(base.cal_y)
         residual_rows = (cal_y - cal_pred).T if len(pairs) else None
-        mapping = reconciler(hierarchy, method, residual_rows)
         non_negative = bool(np.nanmin(panel.values) >= 0)
-        reconcile = lambda a: coherent_non_negative(hierarchy, mapping @ a) if non_negative else mapping @ a  # noqa: E731
+
+        def reconcile(mapping: np.ndarray, a: np.ndarray) -> np.ndarray:
+            return coherent_non_negative(hierarchy, mapping @ a) if non_negative else mapping @ a
+
         yhat = np.empty_like(base.yhat)
-        yhat[order] = reconcile(base.yhat[order])
-        rec_cal = reconcile(cal_pred)[node_of[i], pair_of]
+        yhat[order] = reconcile(reconciler(hierarchy, method, residual_rows), base.yhat[order])
+        rec_cal = _cross_fitted(hierarchy, method, pairs, cal_pred, cal_y, reconcile)[node_of[i], pair_of]
         valid = base.valid
         scale = base.features.error[i[valid], t[valid]]
         residuals = (base.cal_y[valid] - rec_cal[valid]) / scale
@@ -226,13 +229,7 @@ class GlobalForecaster:
         valid = features.valid(*cal)
         self.n_calibration_rows = int(valid.sum())
         cal_y = features.target(*cal)
-        cal_parts = {
-            "structural": features.structural(*cal),
-            "holt_winters": features.holt_winters(*cal),
-            "seasonal_naive": features.seasonal_naive(*cal),
-        }
-        if len(cal_fit[0]) >= MIN_TRAIN_ROWS:
-            cal_parts = {MODEL_NAME: features.predict(_fit(features, cal_fit), *cal), **cal_parts}
+        cal_parts = _held_out_parts(features, cal, cal_fit if len(cal_fit[0]) >= MIN_TRAIN_ROWS else None)
         names = list(cal_parts)
         # Errors in units of each series' error scale, so that big series do not choose for all.
         unit = 1 / features.error[cal[0][valid], cal[1][valid]]
@@ -242,6 +239,7 @@ class GlobalForecaster:
         # The held-out forecasts that calibrate the intervals use the panel's weights: the series'
         # own weights were chosen on these very points, and their errors there would be too small.
         cal_pred = global_weights @ np.stack([cal_parts[nm] for nm in names])
+        cal, cal_y, cal_pred, valid = self._earlier_windows(features, holdout, names, global_weights, (cal, cal_y, cal_pred, valid))
 
         # 2. The forecast: refit on everything when the model is used, then blend series by series.
         n, steps = panel.n_series, np.arange(1, self.horizon + 1)
@@ -259,6 +257,34 @@ class GlobalForecaster:
                 part = getattr(features, name)(*rows)
             yhat += weight * part
         return _Base(features, yhat.reshape(n, self.horizon), cal, cal_y, np.asarray(cal_pred, dtype=float), valid)
+
+    def _earlier_windows(self, features: "_Features", holdout: int, names: list[str], weights: np.ndarray, latest: tuple) -> tuple:
+        """The latest calibration window's held-out forecasts plus those of CALIBRATION_WINDOWS − 1 earlier ones.
+
+        One window is a few consecutive months, one draw of the forecast's luck: its errors can be
+        smaller (or larger) than those of the months that follow. An earlier window holds out the
+        ``holdout`` months before the latest window's, with the model refitted without them and the
+        blend the panel's (chosen on the latest window). Only windows with MIN_TRAIN_ROWS training
+        examples and MIN_CALIBRATION_POINTS held-out forecasts count. They calibrate the intervals
+        (and MinT's error covariance); the blend is chosen on the latest window alone.
+        """
+        cal, cal_y, cal_pred, valid = latest
+        for window in range(1, CALIBRATION_WINDOWS):
+            end = features.width - 1 - window * holdout
+            fit_rows = features.triples(target_max=end - holdout)
+            if len(fit_rows[0]) < MIN_TRAIN_ROWS:
+                break
+            triples = features.holdout_triples(holdout, end=end)
+            ok = features.valid(*triples)
+            if ok.sum() < MIN_CALIBRATION_POINTS:
+                break
+            parts = _held_out_parts(features, triples, fit_rows if MODEL_NAME in names else None)
+            pred = weights @ np.stack([parts[nm] for nm in names])
+            cal = tuple(np.concatenate([a, b]) for a, b in zip(cal, triples, strict=True))
+            cal_y = np.concatenate([cal_y, features.target(*triples)])
+            cal_pred = np.concatenate([cal_pred, pred])
+            valid = np.concatenate([valid, ok])
+        return cal, cal_y, cal_pred, valid
 
     def _finish(self, panel, features, yhat, residuals, steps, groups) -> tuple[np.ndarray, dict]:
         """Conformal intervals around ``yhat`` at every level, then the final adjustments.
@@ -385,14 +411,15 @@ class _Features:
         keep = self.has_level(i, t)
         return i[keep], t[keep], h[keep]
 
-    def holdout_triples(self, holdout: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Every (series, origin, step) forecasting one of the last ``holdout`` months, for every series."""
-        origins = np.arange(self.width - 1 - holdout, self.width - 1)
+    def holdout_triples(self, holdout: int, end: int | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every (series, origin, step) forecasting one of the ``holdout`` months up to column ``end`` (the last), for every series."""
+        end = self.width - 1 if end is None else end
+        origins = np.arange(end - holdout, end)
         i, t, h = (
             a.ravel()
             for a in np.meshgrid(np.arange(self.panel.n_series), origins, np.arange(1, self.horizon + 1), indexing="ij")
         )
-        keep = t + h <= self.width - 1
+        keep = t + h <= end
         return i[keep], t[keep], h[keep]
 
     def valid(self, i: np.ndarray, t: np.ndarray, h: np.ndarray) -> np.ndarray:
@@ -634,6 +661,38 @@ def _series_weights(series: np.ndarray, y: np.ndarray, parts: np.ndarray, global
     own = np.where((errors.min(axis=0) < panel_error * (1 - 1e-9))[:, None], own, global_weights)
     share = (counts / (counts + SERIES_SHRINK_POINTS))[:, None]
     return share * own + (1 - share) * weights
+
+
+def _held_out_parts(features: "_Features", triples: tuple, fit_rows: tuple | None) -> dict[str, np.ndarray]:
+    """Every part's forecasts of held-out ``triples``; the model's (first) only with training rows ``fit_rows``."""
+    parts = {
+        "structural": features.structural(*triples),
+        "holt_winters": features.holt_winters(*triples),
+        "seasonal_naive": features.seasonal_naive(*triples),
+    }
+    return parts if fit_rows is None else {MODEL_NAME: features.predict(_fit(features, fit_rows), *triples), **parts}
+
+
+def _cross_fitted(hierarchy: Hierarchy, method: str, pairs: np.ndarray, cal_pred: np.ndarray, cal_y: np.ndarray, reconcile) -> np.ndarray:
+    """Reconciled held-out forecasts ``(n_nodes, n_pairs)`` whose reconciliation never saw their own errors.
+
+    MinT estimates its mapping from the held-out errors; reconciling those same forecasts with it
+    makes their errors in-sample, too small, and the intervals calibrated on them too narrow. So
+    the held-out (origin, step) pairs are split by target month into an earlier and a later half,
+    and each half is reconciled by a mapping estimated on the other half's errors (cross-fitting).
+    Bottom-up estimates nothing: one mapping for all.
+    """
+    if method == "bottom_up" or len(pairs) == 0:
+        return reconcile(reconciler(hierarchy, method, None), cal_pred)
+    target = pairs[:, 0] + pairs[:, 1]
+    later = target > np.median(target)
+    if later.all() or not later.any():  # a single target month: nothing to hold out against
+        return reconcile(reconciler(hierarchy, method, (cal_y - cal_pred).T), cal_pred)
+    out = np.empty_like(cal_pred)
+    for fold in (later, ~later):
+        mapping = reconciler(hierarchy, method, (cal_y[:, ~fold] - cal_pred[:, ~fold]).T)
+        out[:, fold] = reconcile(mapping, cal_pred[:, fold])
+    return out
 
 
 def _conformal_offsets(residuals: np.ndarray, steps: np.ndarray, horizon: int, level: float) -> tuple[np.ndarray, np.ndarray]:

@@ -1,11 +1,12 @@
 """The demand forecast as Dagster assets: thin glue around the plain functions in ``ml``.
 
-Reads the monthly demand grid dbt builds (``marts.fct_demand_monthly``), forecasts every product
-family × region six months ahead, reconciled with the family, region and total sums, with 80 % and
-95 % intervals. A rolling-origin backtest scores both reconciliations and seasonal naive; the
-better reconciliation makes the forecast. Writes ``ml.ml_demand_forecast`` (family × region) and
-``ml.ml_demand_forecast_levels`` (every level), both append-only vintages (one set of rows per
-run), and ``ml.ml_forecast_accuracy`` (replaced).
+Reads the product-grain monthly demand grid dbt builds (``marts.fct_demand_product_monthly``),
+forecasts every product × region six months ahead, reconciled with the family × region, family,
+region and total sums, with 80 % and 95 % intervals. A rolling-origin backtest scores both
+reconciliations and seasonal naive; the better reconciliation makes the forecast. Writes
+``ml.ml_demand_forecast`` (family × region) and ``ml.ml_demand_forecast_levels`` (every level,
+product × region included), both append-only vintages (one set of rows per run), and
+``ml.ml_forecast_accuracy`` (replaced).
 """
 
 
@@ -20,18 +21,20 @@ from functools import partial
 from ml.backtest import ACCURACY_COLUMNS, accuracy_table, backtest
 from ml.baselines import seasonal_naive
 from ml.forecasting import DEFAULT_RECONCILIATION, MODEL_NAME, forecast
-from ml.hierarchy import BOTTOM, METHODS as RECONCILIATIONS, Hierarchy
+from ml.hierarchy import BOTTOM, LEVEL_COLUMN, METHODS as RECONCILIATIONS, Hierarchy
 from orchestration.partitions import WAREHOUSE_POOL
 from orchestration.resources import SalesopsHome
 
 HORIZON = 6
 LEVELS = (80, 95)  # the first is the headline interval (yhat_lo, yhat_hi)
-GROUPINGS = ([], ["product_family"], ["region"])  # the aggregates above family × region
+GROUPINGS = ([], ["product_family"], ["region"], ["product_family", "region"])  # the aggregates above product × region
+FAMILY_REGION = "product_family × region"  # the level ml_demand_forecast holds
+PRODUCT_REGION = "product_id × region"  # the bottom level's name in the tables
 MAX_ORIGINS = 6
 MIN_TRAINING_MONTHS = 13  # before the first backtest origin: one season and a month
 BASELINE = "seasonal_naive"
 ML_SCHEMA = "ml"
-DEMAND_KEY = dg.AssetKey(["marts", "fct_demand_monthly"])
+DEMAND_KEY = dg.AssetKey(["marts", "fct_demand_product_monthly"])
 FORECAST_KEY = dg.AssetKey([ML_SCHEMA, "ml_demand_forecast"])
 ACCURACY_KEY = dg.AssetKey([ML_SCHEMA, "ml_forecast_accuracy"])
 LEVEL_FORECAST_KEY = dg.AssetKey([ML_SCHEMA, "ml_demand_forecast_levels"])
@@ -50,9 +53,9 @@ ACCURACY_TABLE_COLUMNS = [
 ]
 
 _DEMAND_SQL = """
-    select product_family || ' | ' || region as unique_id, product_family, region,
+    select product_id || ' | ' || region as unique_id, product_id, product_family, region,
            cast(month as timestamp) as ds, cast(ordered_units as double precision) as y
-    from marts.fct_demand_monthly
+    from marts.fct_demand_product_monthly
     where is_complete_month
     order by unique_id, ds
 """
@@ -74,7 +77,7 @@ def backtest_plan(months: int) -> tuple[int, int]:
 
 
 def demand_hierarchy(demand: pd.DataFrame) -> Hierarchy:
-    """Family × region series under their family, their region and the total."""
+    """Product × region series under their family × region, their family, their region and the total."""
     keys = demand.drop_duplicates("unique_id")[["unique_id", "product_family", "region"]]
     return Hierarchy.from_keys(keys, GROUPINGS)
 
@@ -100,7 +103,8 @@ def pick_reconciliation(accuracy: pd.DataFrame) -> str:
 def demand_forecast_tables(demand: pd.DataFrame, run_id: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """The forecast (family × region), forecast-by-level and accuracy tables for a demand frame.
 
-    ``demand``: ``unique_id``, ``product_family``, ``region``, ``ds``, ``y``. The backtest scores
+    ``demand``: one series per product × region: ``unique_id``, ``product_family``, ``region``,
+    ``ds``, ``y``. The bottom level is called ``product_id × region`` in the tables. The backtest scores
     both reconciliations; the production forecast uses the better one (see :func:`pick_reconciliation`).
     """
     series = demand[["unique_id", "ds", "y"]]
@@ -111,7 +115,7 @@ def demand_forecast_tables(demand: pd.DataFrame, run_id: str) -> tuple[pd.DataFr
     horizon, origins = backtest_plan(series["ds"].nunique())
     if origins:
         errors = backtest(series, horizon, origins, level=list(LEVELS), models=candidate_models(hierarchy), hierarchy=hierarchy)
-        accuracy = accuracy_table(errors, by_origin=True)
+        accuracy = accuracy_table(errors.replace({LEVEL_COLUMN: {BOTTOM: PRODUCT_REGION}}), by_origin=True)
     else:
         accuracy = pd.DataFrame(columns=ACCURACY_TABLE_COLUMNS[:-3])
     method = pick_reconciliation(accuracy)
@@ -120,10 +124,11 @@ def demand_forecast_tables(demand: pd.DataFrame, run_id: str) -> tuple[pd.DataFr
     predicted = forecast(series, HORIZON, level=list(LEVELS), hierarchy=hierarchy, reconciliation=method)
     predicted = predicted.assign(level=LEVELS[0], model=MODEL_NAME, reconciliation=method, **stamp)
     predicted["horizon"] = (predicted["ds"].dt.year - as_of.year) * 12 + predicted["ds"].dt.month - as_of.month
-    bottom = predicted[predicted["hierarchy_level"] == BOTTOM].join(
-        demand.drop_duplicates("unique_id").set_index("unique_id")[["product_family", "region"]], on="unique_id"
-    )
-    return bottom[FORECAST_COLUMNS].reset_index(drop=True), predicted[LEVEL_FORECAST_COLUMNS].reset_index(drop=True), accuracy
+    predicted[LEVEL_COLUMN] = predicted[LEVEL_COLUMN].replace({BOTTOM: PRODUCT_REGION})
+    family_region = demand.drop_duplicates(["product_family", "region"])
+    family_region = family_region.set_index(family_region["product_family"] + " | " + family_region["region"])
+    pairs = predicted[predicted[LEVEL_COLUMN] == FAMILY_REGION].join(family_region[["product_family", "region"]], on="unique_id")
+    return pairs[FORECAST_COLUMNS].reset_index(drop=True), predicted[LEVEL_FORECAST_COLUMNS].reset_index(drop=True), accuracy
 
 
 def improvement_over_baseline(accuracy: pd.DataFrame, hierarchy_level: str = "product_family") -> float | None:
@@ -149,7 +154,7 @@ def ml_assets() -> list[dg.AssetsDefinition]:
         ),
         dg.AssetSpec(
             LEVEL_FORECAST_KEY, deps=[DEMAND_KEY], group_name="ml", kinds={"scikit-learn", "duckdb"},
-            description="The same forecast at every level of the hierarchy (family × region, family, region, total), adding up.",
+            description="The same forecast at every level of the hierarchy (product × region, family × region, family, region, total), adding up.",
         ),
         dg.AssetSpec(
             ACCURACY_KEY, deps=[DEMAND_KEY], group_name="ml", kinds={"scikit-learn", "duckdb"},
@@ -168,7 +173,7 @@ def demand_forecast(context: AssetExecutionContext, salesops: SalesopsHome):
     warehouse = salesops.warehouse
     demand = warehouse.read_frame(_DEMAND_SQL)
     if demand.empty:
-        raise dg.Failure(f"marts.fct_demand_monthly has no complete month in {warehouse.describe()}; nothing to forecast")
+        raise dg.Failure(f"marts.fct_demand_product_monthly has no complete month in {warehouse.describe()}; nothing to forecast")
     predicted, by_level, accuracy = demand_forecast_tables(demand, context.run_id)
     # forecasts are vintages: every run appends its rows, so later months can be scored against
     # what was forecast for them (kpi_forecast_accuracy)

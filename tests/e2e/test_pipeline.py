@@ -217,7 +217,7 @@ def test_forecast_tables_are_written(built) -> None:
     accuracy = query(built, "select * from ml.ml_forecast_accuracy")
     assert {"model", "hierarchy_level", "origin", "wape", "mase", "bias", "coverage_80", "coverage_95", "fva"} <= set(accuracy.columns)
     # 14 complete months leave room for one backtest origin, one month ahead (backtest_plan)
-    overall = accuracy[(accuracy["horizon"] == "all") & accuracy["origin"].isna() & (accuracy["hierarchy_level"] == "bottom")]
+    overall = accuracy[(accuracy["horizon"] == "all") & accuracy["origin"].isna() & (accuracy["hierarchy_level"] == "product_family × region")]
     overall = overall.set_index("model")
     assert sorted(overall.index) == ["global_gbm_bottom_up", "global_gbm_mint_shrink", "seasonal_naive"]
     assert (overall["n_origins"] == 1).all() and set(accuracy["horizon"]) == {"all", "1"}
@@ -226,6 +226,11 @@ def test_forecast_tables_are_written(built) -> None:
     families = levels[levels["hierarchy_level"] == "product_family"].set_index(["unique_id", "ds", "run_id"])["yhat"]
     summed = forecast.groupby(["product_family", "ds", "run_id"])["yhat"].sum()
     assert (families.sort_index() - summed.sort_index().to_numpy()).abs().max() < 1e-6  # the forecasts add up
+    products = levels[levels["hierarchy_level"] == "product_id × region"]
+    demand = query(built, "select count(*) as n from (select distinct product_id, region from marts.fct_demand_product_monthly)")
+    assert products["unique_id"].nunique() == demand["n"].iloc[0]  # the bottom level: every product × region
+    pairs = levels[levels["hierarchy_level"] == "product_family × region"].set_index(["unique_id", "ds", "run_id"])["yhat"]
+    assert (pairs.sort_index() - forecast.set_index(["unique_id", "ds", "run_id"])["yhat"].sort_index()).abs().max() < 1e-9
 
 
 def test_every_open_opportunity_is_scored_and_the_sop_table_weights_it_by_the_model(built) -> None:

@@ -272,3 +272,23 @@ def test_unseen_series_kinds_get_finite_sensible_forecasts_and_real_intervals(ki
     if kind == "seasonal":  # follows the true curve (May .. Oct 2025, peak in July) within 15 %
         truth = 100 + 60 * np.cos(2 * np.pi * (np.arange(40, 46) - 6) / 12)
         assert np.abs(out["yhat"].to_numpy() / truth - 1).max() < 0.15
+
+
+def test_intervals_are_calibrated_on_two_hold_out_windows():
+    """Long enough history: the held-out forecasts of the latest window and of the one before it."""
+    from ml.forecasting import GlobalForecaster
+    from ml.panel import to_panel
+
+    months = pd.date_range("2020-01-01", periods=36, freq="MS")
+    season = 1 + 0.3 * np.sin(2 * np.pi * months.month.to_numpy() / 12)
+    df = pd.concat(
+        [pd.DataFrame({"unique_id": f"s{k}", "ds": months, "y": (50 + 10 * k) * season + np.arange(36)}) for k in range(10)],
+        ignore_index=True,
+    )
+    forecaster = GlobalForecaster(horizon=3)
+    base = forecaster._base(to_panel(df))
+    # hold-out of 7 months (a fifth of 36): 7 origins × 3 steps − (1 + 2) past the window's end = 18 per series
+    assert forecaster.n_calibration_rows == 10 * 18  # the latest window: it picks the blend
+    assert int(base.valid.sum()) == 2 * 10 * 18  # both windows calibrate
+    i, t, h = (a[base.valid] for a in base.cal)
+    assert sorted(set((t + h).tolist())) == list(range(36 - 14, 36))  # the last 14 months are targets

@@ -115,3 +115,26 @@ def test_mint_with_a_singular_covariance_falls_back_to_its_diagonal():
     coherent = reconciler(TWO, "mint_shrink", residuals) @ BASE
     expected = TWO.summing @ mint(TWO.summing, np.diag([1.0, 4.0, 1.0])) @ BASE  # the variances: 1, 4, 1
     assert coherent == pytest.approx(expected)
+
+
+def test_mint_calibration_forecasts_are_reconciled_without_their_own_errors():
+    """Cross-fitting: a held-out pair's reconciled forecast depends on the other half's errors only."""
+    from ml.forecasting import _cross_fitted
+
+    rng = np.random.default_rng(3)
+    pairs = np.array([(t, h) for t in range(4) for h in (1, 2)])  # target months 1 .. 5; median 3
+    later = pairs.sum(axis=1) > 3
+    cal_pred = rng.normal(10, 1, (3, len(pairs)))
+    cal_y = rng.normal(10, 2, (3, len(pairs)))
+    identity = lambda mapping, a: mapping @ a  # noqa: E731
+    first = _cross_fitted(TWO, "mint_shrink", pairs, cal_pred, cal_y, identity)
+    moved = cal_y.copy()
+    moved[:, later] += rng.normal(0, 5, (3, later.sum()))  # other errors for the later half
+    second = _cross_fitted(TWO, "mint_shrink", pairs, cal_pred, moved, identity)
+    assert second[:, later] == pytest.approx(first[:, later])  # the later half's own errors do not count
+    assert not np.allclose(second[:, ~later], first[:, ~later])  # they reconcile the earlier half
+    expected = reconciler(TWO, "mint_shrink", (cal_y[:, ~later] - cal_pred[:, ~later]).T) @ cal_pred[:, later]
+    assert first[:, later] == pytest.approx(expected)
+    assert first[0] == pytest.approx(first[1] + first[2])  # still coherent
+    bottom = _cross_fitted(TWO, "bottom_up", pairs, cal_pred, cal_y, identity)
+    assert bottom[0] == pytest.approx(cal_pred[1] + cal_pred[2]) and bottom[1:] == pytest.approx(cal_pred[1:])

@@ -3,32 +3,8 @@
 -- every family and region that has ever ordered, with zeros where nothing was ordered.
 with
 
-order_lines as (
-    select * from {{ ref('fct_order_lines') }}
-    where order_date is not null
-),
-
-products as (
-    select * from {{ ref('dim_product') }}
-),
-
-customers as (
-    select * from {{ ref('dim_customer') }}
-),
-
 demand_lines as (
-    select
-        {{ month_start('order_lines.order_date') }} as month,
-        order_lines.order_date,
-        products.product_family,
-        customers.region,
-        order_lines.quantity,
-        order_lines.net_amount
-    from order_lines
-    inner join products
-        on order_lines.product_id = products.product_id
-    inner join customers
-        on order_lines.customer_id = customers.customer_id
+    select * from {{ ref('int_order_lines__demand') }}
 ),
 
 months as (
