@@ -33,8 +33,8 @@ class FamilySeries:
 def family_series(demand: pd.DataFrame, forecast: pd.DataFrame) -> dict[str, FamilySeries]:
     """Per product family, from ``fct_demand_monthly`` rows (``product_family``, ``ds``, ``y``, complete
     months) and ``ml_demand_forecast`` vintages (``product_family``, ``ds``, ``horizon``, ``yhat``,
-    ``yhat_lo``, ``yhat_hi``, ``created_at``): regions summed. The family's interval is the sum of its
-    regions' bounds, wider than a family-level interval would be (it assumes the regions err together)."""
+    ``yhat_lo``, ``yhat_hi``, ``created_at``), rows of one family and month summed. Give it the
+    family level's own forecasts: summed regions' bounds make a wider interval than the family's."""
     actual = demand.groupby(["product_family", "ds"], as_index=False)["y"].sum()
     latest = forecast[forecast["created_at"] == forecast["created_at"].max()]
     ahead = latest.groupby(["product_family", "ds"], as_index=False)[["yhat", "yhat_lo", "yhat_hi"]].sum()

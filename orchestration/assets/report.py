@@ -22,7 +22,7 @@ from orchestration.resources import SalesopsHome
 REPORT_KEY = dg.AssetKey(["reports", "sop_report"])
 SOP_KEY = dg.AssetKey(["marts", "kpi_sop_monthly"])
 DEMAND_KEY = dg.AssetKey(["marts", "fct_demand_monthly"])
-FORECAST_KEY = dg.AssetKey(["ml", "ml_demand_forecast"])
+FORECAST_KEY = dg.AssetKey(["ml", "ml_demand_forecast_levels"])
 HISTORY_MONTHS = 24  # actuals drawn before the forecast
 SOP_MONTHS = 6
 
@@ -31,9 +31,11 @@ _READS = {
         select product_family, cast(month as timestamp) as ds, cast(ordered_units as double precision) as y
         from marts.fct_demand_monthly where is_complete_month
     """,
+    # The family level's own forecast and interval (not its regions' bounds summed, which is wider).
     "forecast": """
-        select product_family, cast(ds as timestamp) as ds, horizon, yhat, yhat_lo, yhat_hi, level, created_at
-        from ml.ml_demand_forecast
+        select unique_id as product_family, cast(ds as timestamp) as ds, horizon, yhat, yhat_lo, yhat_hi, level,
+               created_at
+        from ml.ml_demand_forecast_levels where hierarchy_level = 'product_family'
     """,
     "calibration": "select * from ml.ml_win_probability_calibration",
     "pipeline": "select * from ml.ml_pipeline_forecast",
