@@ -1,9 +1,9 @@
 """Stage wall times from the step start/end events a Dagster instance records for each run.
 
 Every step of the pipeline's two jobs belongs to one stage, told by its step key (the op name):
-ingestion assets are ``raw__<source>__<object>``, the dbt steps ``dbt_<name>``, the forecast
-``demand_forecast``, the blocking KPI checks ``<asset>_kpi_expectations``, a publish step
-``publish…``. Steps run one after another (in-process executor), so a stage's time is the sum of its
+ingestion assets are ``raw__<source>__<object>``, the dbt steps ``dbt_<name>``, the forecasts
+``demand_forecast`` and ``win_probability``, the blocking KPI checks ``<asset>_kpi_expectations``,
+the publish steps ``publish…``, the S&OP report and the PostgreSQL grants. Steps run one after another (in-process executor), so a stage's time is the sum of its
 steps' durations; what a run spends outside any step (start-up, definitions, event writing between
 steps) is the run's ``other`` time.
 """
@@ -15,6 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 STAGES = ("ingest", "dbt", "ml", "checks", "publish")
+ML_STEPS = {"demand_forecast", "win_probability"}
+# What hands the build to its readers besides bi.duckdb: the planners' HTML report, the PostgreSQL grants.
+DELIVERY_STEPS = {"reports__sop_report", "bi__postgres_publication"}
 
 
 @dataclass(frozen=True)
@@ -37,11 +40,11 @@ def stage_of_step(step_key: str) -> str:
         return "ingest"
     if step_key.startswith("dbt_"):
         return "dbt"
-    if step_key == "demand_forecast":
+    if step_key in ML_STEPS:
         return "ml"
     if step_key.endswith("_expectations"):
         return "checks"
-    if step_key.startswith("publish"):
+    if step_key.startswith("publish") or step_key in DELIVERY_STEPS:
         return "publish"
     raise ValueError(f"step {step_key!r}: no benchmark stage for it; add a rule to bench/stages.py stage_of_step")
 

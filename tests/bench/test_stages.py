@@ -96,5 +96,7 @@ def test_every_step_of_the_pipelines_jobs_has_a_stage(tmp_path: Path, monkeypatc
     monkeypatch.setenv("SALESOPS_HOME", str(tmp_path))
     defs = build_definitions()
     stages = {node.name: stage_of_step(node.name) for job in (DAILY_LOAD_JOB, WAREHOUSE_BUILD_JOB) for node in defs.resolve_job_def(job).graph.nodes}
-    assert {stage for stage in stages.values()} == {"ingest", "dbt", "ml", "checks"}
+    assert {stage for stage in stages.values()} == {"ingest", "dbt", "ml", "checks", "publish"}
+    assert {step for step, stage in stages.items() if stage == "ml"} == {"demand_forecast", "win_probability"}
+    assert stages["reports__sop_report"] == "publish"
     assert sum(stage == "ingest" for stage in stages.values()) == 16

@@ -23,8 +23,8 @@ READS = (
     r"env_var\(\s*'([A-Z][A-Z0-9_]+)'",
 )
 # Set by the platform for itself, not configuration: the planned-events switch of `make run`, and
-# Great Expectations' analytics opt-out. PYTHON, SCALE and SEED are arguments of `make`, not settings.
-NOT_SETTINGS = {"DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS", "GX_ANALYTICS_ENABLED", "PYTHON", "SCALE", "SEED"}
+# Great Expectations' analytics opt-out. PYTHON, SCALE, SCALES and SEED are arguments of `make`, not settings.
+NOT_SETTINGS = {"DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS", "GX_ANALYTICS_ENABLED", "PYTHON", "SCALE", "SCALES", "SEED"}
 SECRET_PATTERNS = {
     "AWS access key id": r"AKIA[0-9A-Z]{16}",
     "private key": r"-----BEGIN [A-Z ]*PRIVATE KEY-----",
