@@ -15,8 +15,9 @@
   months of every series (a fifth of a long history, up to 24) are held out once: weights in
   quarters are chosen for the panel on
   error-scaled held-out errors, then per series, shrunk towards the panel's.
-* **Intervals.** Split conformal on the held-out errors of the panel's blend (reconciled, with a
-  hierarchy), scaled per series, per step and per hierarchy level; several levels at once.
+* **Intervals.** Split conformal on the absolute held-out errors of the panel's blend (reconciled,
+  with a hierarchy), symmetric around the forecast, scaled per series, per step and per hierarchy
+  level; several levels at once.
 * **Hierarchy.** With an :class:`ml.hierarchy.Hierarchy` every node is forecast in one panel and
   the forecasts are reconciled (bottom-up or MinT with shrinkage) so that they add up.
 * **Deterministic and stateless:** fixed seeds, nothing kept between calls.
