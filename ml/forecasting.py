@@ -15,8 +15,9 @@
   months of every series (a fifth of a long history, up to 24) are held out once: weights in
   quarters are chosen for the panel on
   error-scaled held-out errors, then per series, shrunk towards the panel's.
-* **Intervals.** Split conformal on the held-out errors of the panel's blend (reconciled, with a
-  hierarchy), scaled per series, per step and per hierarchy level; several levels at once.
+* **Intervals.** Split conformal on the absolute held-out errors of the panel's blend (reconciled,
+  with a hierarchy), symmetric around the forecast, scaled per series, per step and per hierarchy
+  level; several levels at once.
 * **Hierarchy.** With an :class:`ml.hierarchy.Hierarchy` every node is forecast in one panel and
   the forecasts are reconciled (bottom-up or MinT with shrinkage) so that they add up.
 * **Deterministic and stateless:** fixed seeds, nothing kept between calls.
@@ -49,7 +50,6 @@ MAX_CALIBRATION_MONTHS = 24  # long histories hold out a fifth of their months, 
 MIN_CALIBRATION_MONTHS = 6  # months held out per series to choose the blend and calibrate the intervals
 MIN_CALIBRATION_POINTS = 20  # fewer held-out forecasts than this: the structural forecast alone
 CALIBRATION_WINDOWS = 2  # hold-out windows whose errors calibrate the intervals: the latest (it also picks the blend) and the one before
-MIN_GROUP_RESIDUALS = 60  # a hierarchy level with at least this many held-out errors gets its own interval offsets
 DEFAULT_RECONCILIATION = "bottom_up"  # without a backtest: it estimates nothing (on the demo company MinT-shrink wins by a hair, docs/forecasting.md)
 MIN_STEP_RESIDUALS = 30  # fewer held-out errors for a step than this: use the pooled errors of all steps
 MIN_HALF_WIDTH = 0.05  # an interval reaches at least this many error scales × √step each side: never zero width
@@ -289,8 +289,9 @@ class GlobalForecaster:
     def _finish(self, panel, features, yhat, residuals, steps, groups) -> tuple[np.ndarray, dict]:
         """Conformal intervals around ``yhat`` at every level, then the final adjustments.
 
-        ``groups``: ``None``, or (group of each series, group of each residual): a group with at
-        least MIN_GROUP_RESIDUALS residuals (a hierarchy level) gets its own offsets.
+        ``groups``: ``None``, or (group of each series, group of each residual): a group (a
+        hierarchy level) with enough residuals for the widest level's conformal rank
+        (:func:`_min_conformal_points`) gets its own offsets; a smaller one those of all groups.
         """
         n, horizon = yhat.shape
         scale = features.error[:, panel.width - 1][:, None]
@@ -299,13 +300,15 @@ class GlobalForecaster:
         yhat = np.where(dormant, 0.0, yhat)
         yhat = np.where(non_negative, np.maximum(yhat, 0.0), yhat)
         bounds = {}
+        # A level needs enough errors for the widest interval's conformal rank to fall inside them.
+        min_group = _min_conformal_points(max(self._levels()))
         for lvl in self._levels():
             offsets = np.broadcast_to(np.stack(_conformal_offsets(residuals, steps, horizon, lvl))[:, None, :], (2, n, horizon)).copy()
             if groups is not None:
                 series_group, residual_group = groups
                 for group in np.unique(residual_group):
                     mine = residual_group == group
-                    if mine.sum() >= MIN_GROUP_RESIDUALS:
+                    if mine.sum() >= min_group:
                         own = np.stack(_conformal_offsets(residuals[mine], steps[mine], horizon, lvl))
                         offsets[:, series_group == group, :] = own[:, None, :]
             lo = np.where(dormant, 0.0, yhat + offsets[0] * scale)
@@ -724,12 +727,22 @@ def _conformal_offsets(residuals: np.ndarray, steps: np.ndarray, horizon: int, l
 
 
 def _conformal_quantiles(residuals: np.ndarray, alpha: float) -> tuple[float, float]:
-    """The ⌊(n+1)·α/2⌋-th and ⌈(n+1)·(1−α/2)⌉-th smallest errors (clipped to the sample)."""
-    ordered = np.sort(residuals)
+    """``(−q, q)`` with ``q`` the ⌈(n+1)·(1−α)⌉-th smallest absolute error (clipped to the sample).
+
+    Split conformal on absolute errors (Lei et al., 2018; statsforecast's conformal intervals):
+    one quantile at rank ``1 − α`` instead of two tails at ``α/2`` each, so twice the errors
+    decide the width, and the few largest errors of one side (a single month's surprise,
+    repeated across overlapping origins) do not set that side alone.
+    """
+    ordered = np.sort(np.abs(residuals))
     n = ordered.size
-    lo = min(max(math.floor((n + 1) * alpha / 2) - 1, 0), n - 1)
-    hi = min(max(math.ceil((n + 1) * (1 - alpha / 2)) - 1, 0), n - 1)
-    return float(ordered[lo]), float(ordered[hi])
+    rank = min(max(math.ceil((n + 1) * (1 - alpha)) - 1, 0), n - 1)
+    return -float(ordered[rank]), float(ordered[rank])
+
+
+def _min_conformal_points(level: float) -> int:
+    """The fewest errors whose conformal rank ⌈(n+1)·(1−α)⌉ at ``level``% lies inside the sample: ⌈1/α⌉ − 1."""
+    return math.ceil(round(100 / (100 - level), 9)) - 1
 
 
 def _trailing_count(observed: np.ndarray, window: int) -> np.ndarray:

@@ -8,15 +8,17 @@ product × region series under their family × region, family, region and the to
 origins, six months ahead, 80 % and 95 % intervals, both reconciliations (the asset's
 ``candidate_models``), and the pick of ``pick_reconciliation``.
 
-Measured (scikit-learn 1.9; 6 origins × 6 steps; intervals calibrated on two hold-out windows;
-family level 5 series, 180 points per model):
+Measured (scikit-learn 1.9; 6 origins × 6 steps; symmetric conformal intervals calibrated on two
+hold-out windows; family level 5 series, 180 points per model):
 
     level            model                    WAPE    MASE    bias     80 % / 95 % coverage
-    family           global_gbm_mint_shrink   0.052   0.682   -0.010   0.928 / 1.000
-    family           global_gbm_bottom_up     0.057   0.687   -0.011   0.922 / 1.000
+    family           global_gbm_mint_shrink   0.052   0.682   -0.010   0.983 / 1.000
+    family           global_gbm_bottom_up     0.057   0.687   -0.011   0.967 / 1.000
     family           seasonal_naive           0.086   1.035   -0.034   0.800 / 0.972
-    family × region  global_gbm_mint_shrink   0.095   0.874   -0.010   0.746 / 0.967
-    product × region global_gbm_mint_shrink   0.258   0.943   -0.010   0.781 / 0.958
+    family × region  global_gbm_mint_shrink   0.095   0.874   -0.010   0.787 / 0.974
+    product × region global_gbm_mint_shrink   0.258   0.943   -0.010   0.785 / 0.960
+    region           global_gbm_mint_shrink                            0.824 / 1.000
+    total            global_gbm_mint_shrink                            0.889 / 1.000
 
 so the backtest picks MinT-shrink (WAPE averaged over the five levels 0.1014 against 0.1020), and
 at family level its WAPE is 39.7 % lower than seasonal naive's (the bar: 20 %; bottom-up 34.1 %);
@@ -89,8 +91,10 @@ def test_every_level_beats_seasonal_naive(overall) -> None:
 
 def test_intervals_cover_about_their_nominal_level(overall) -> None:
     bottom = overall.loc[("bottom", "global_gbm_mint_shrink")]  # 117 product × region series
-    assert 0.75 <= bottom["coverage_80"] <= 0.82  # measured 0.781
-    assert 0.93 <= bottom["coverage_95"] <= 0.98  # measured 0.958
+    assert 0.75 <= bottom["coverage_80"] <= 0.82  # measured 0.785
+    assert 0.93 <= bottom["coverage_95"] <= 0.98  # measured 0.960
     pairs = overall.loc[("product_family × region", "global_gbm_mint_shrink")]  # 540 points
-    assert 0.72 <= pairs["coverage_80"] <= 0.80  # measured 0.746
-    assert 0.94 <= pairs["coverage_95"] <= 0.99  # measured 0.967
+    assert 0.76 <= pairs["coverage_80"] <= 0.82  # measured 0.787 (issue 5's bar: 0.75 .. 0.90)
+    assert 0.94 <= pairs["coverage_95"] <= 0.99  # measured 0.974
+    regions = overall.loc[("region", "global_gbm_mint_shrink")]  # 3 series, 108 points
+    assert 0.78 <= regions["coverage_80"] <= 0.87  # measured 0.824

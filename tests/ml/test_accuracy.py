@@ -3,7 +3,7 @@
 Measured (make_panel(30, 48, seed=1), backtest(df, 6, 6), level 80; 1080 points per model):
 
     model            WAPE    MASE    bias     80 % coverage
-    global_gbm      0.1635  0.9288  -0.0397  0.7935
+    global_gbm      0.1635  0.9288  -0.0397  0.7907
     seasonal_naive  0.2037  1.1488  -0.0842  0.7519
 
 i.e. the model's WAPE is 19.7 % lower than seasonal naive's, and lower at every step ahead
@@ -57,4 +57,4 @@ def test_model_bias_is_small(table):
 
 
 def test_model_80_percent_intervals_cover_about_80_percent(table):
-    assert 0.74 <= table.loc[(MODEL_NAME, "all"), "coverage"] <= 0.88  # measured: 0.794 (0.814 with one calibration window)
+    assert 0.74 <= table.loc[(MODEL_NAME, "all"), "coverage"] <= 0.88  # measured: 0.791 (0.794 with two-sided offsets, 0.814 with one calibration window)
