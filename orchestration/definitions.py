@@ -7,6 +7,7 @@ import dagster as dg
 from orchestration.assets.dbt import build_dbt_assets, dbt_resource
 from orchestration.assets.ingest import build_ingest_assets
 from orchestration.assets.ml import ml_assets
+from orchestration.assets.publish import build_publish_asset
 from orchestration.checks.kpi_quality import build_kpi_checks
 from orchestration.jobs import build_jobs
 from orchestration.partitions import daily_export_partitions
@@ -19,12 +20,18 @@ def build_definitions() -> dg.Definitions:
     partitions = daily_export_partitions()
     ingest = build_ingest_assets(partitions)
     dbt_daily_facts, dbt_warehouse, dbt_sop_and_bi = build_dbt_assets(partitions)
+    kpi_checks = build_kpi_checks()
+    publish = build_publish_asset(
+        bi_keys=[key for key in dbt_sop_and_bi.keys if dbt_sop_and_bi.group_names_by_key[key] == "bi"],
+        blocking_checks=blocking_check_keys([dbt_warehouse, dbt_sop_and_bi, *kpi_checks]),
+    )
     daily_load, warehouse_build = build_jobs([*ingest, dbt_daily_facts])
     return dg.Definitions.merge(
         dg.Definitions(assets=ingest),
         dg.Definitions(assets=[dbt_daily_facts, dbt_warehouse, dbt_sop_and_bi]),
         dg.Definitions(assets=ml_assets()),
-        dg.Definitions(asset_checks=build_kpi_checks()),
+        dg.Definitions(asset_checks=kpi_checks),
+        dg.Definitions(assets=[publish]),
         dg.Definitions(
             jobs=[daily_load, warehouse_build],
             schedules=build_schedules(daily_load),
@@ -35,6 +42,11 @@ def build_definitions() -> dg.Definitions:
             executor=dg.in_process_executor,
         ),
     )
+
+
+def blocking_check_keys(definitions: list[dg.AssetsDefinition | dg.AssetChecksDefinition]) -> list[dg.AssetCheckKey]:
+    """The blocking checks of the warehouse build (unpartitioned assets) that publication waits for."""
+    return [spec.key for definition in definitions for spec in definition.check_specs if spec.blocking]
 
 
 @dg.definitions

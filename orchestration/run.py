@@ -3,7 +3,8 @@
     python -m orchestration.run [--home DIR]
 
 It launches the ``daily_load`` job over the range of export days in the landing folder, then the
-``warehouse_build`` job, and prints where the warehouse is and a short KPI summary.
+``warehouse_build`` job (which ends by publishing ``bi.duckdb`` for BI tools), and prints where the
+build warehouse and the published file are and a short KPI summary.
 
 Where the runs are recorded: in the Dagster instance at $DAGSTER_HOME, so the UI shows every
 partition, mart, check and the forecast as materialized. Dagster writes one materialization event
@@ -92,7 +93,8 @@ def main(argv: list[str] | None = None) -> int:
     skip_sqlite_disk_sync()
     instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
     run_pipeline(paths, instance, long_load_instance=dg.DagsterInstance.ephemeral())
-    print(f"\nWarehouse: {paths.warehouse}")
+    print(f"\nWarehouse (the build, written by the pipeline): {paths.warehouse}")
+    print(f"Published for BI tools (open read-only; replaced atomically after each checked build): {paths.bi_warehouse}")
     print(kpi_summary(paths.warehouse))
     return 0
 

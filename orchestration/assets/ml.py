@@ -2,14 +2,16 @@
 
 Reads the monthly demand grid dbt builds (``marts.fct_demand_monthly``), forecasts every product
 family × region six months ahead with an 80 % interval, backtests the model against seasonal naive
-on rolling origins, and writes ``ml.ml_demand_forecast`` (append-only vintages: one set of rows per
-run) and ``ml.ml_forecast_accuracy`` (replaced).
+on rolling origins, and writes ``ml.ml_demand_forecast`` (vintages: one set of rows per
+input month, replaced by a re-run on the same month) and ``ml.ml_forecast_accuracy`` (replaced), in
+one transaction.
 """
 
 
 from datetime import UTC, datetime
 
 import dagster as dg
+import duckdb
 from dagster import AssetExecutionContext
 import pandas as pd
 
@@ -75,6 +77,34 @@ def demand_forecast_tables(demand: pd.DataFrame, run_id: str) -> tuple[pd.DataFr
     return predicted[columns], accuracy
 
 
+def write_forecast_tables(conn: duckdb.DuckDBPyConnection, predicted: pd.DataFrame, accuracy: pd.DataFrame) -> None:
+    """Store a run's forecast vintage and backtest in one transaction: all of it, or (killed, failed) nothing.
+
+    Forecasts are vintages, one per input month (``as_of_month``), so later months can be scored
+    against what was forecast for them (kpi_forecast_accuracy): a run replaces the vintage of its
+    own input month and keeps the others, so re-running the build converges to the same table.
+    A table from before vintages gains ``horizon``.
+    """
+    forecast, accuracy_table_name = f"{ML_SCHEMA}.ml_demand_forecast", f"{ML_SCHEMA}.ml_forecast_accuracy"
+    conn.execute("begin transaction")
+    try:
+        conn.execute(f"create schema if not exists {ML_SCHEMA}")
+        conn.register("_forecast", predicted)
+        conn.register("_accuracy", accuracy)
+        conn.execute(f"create table if not exists {forecast} as select * from _forecast limit 0")
+        conn.execute(f"alter table {forecast} add column if not exists horizon integer")
+        conn.execute(f"delete from {forecast} where as_of_month in (select distinct as_of_month from _forecast)")
+        conn.execute(f"insert into {forecast} by name select * from _forecast")
+        conn.execute(f"create or replace table {accuracy_table_name} as select * from _accuracy")
+        conn.execute("commit")
+    except Exception:
+        conn.execute("rollback")
+        raise
+    finally:
+        conn.unregister("_forecast")
+        conn.unregister("_accuracy")
+
+
 def improvement_over_baseline(accuracy: pd.DataFrame) -> float | None:
     """How much lower the model's overall WAPE is than seasonal naive's, as a share (0.2 = 20 % lower)."""
     overall = accuracy[accuracy["horizon"] == "all"].set_index("model")["wape"]
@@ -113,16 +143,7 @@ def demand_forecast(context: AssetExecutionContext, salesops: SalesopsHome):
         raise dg.Failure(f"marts.fct_demand_monthly has no complete month in {salesops.paths.warehouse}; nothing to forecast")
     predicted, accuracy = demand_forecast_tables(demand, context.run_id)
     with warehouse_connection(salesops.paths.warehouse) as conn:
-        conn.execute(f"create schema if not exists {ML_SCHEMA}")
-        conn.register("_frame", predicted)
-        # forecasts are vintages: every run appends its rows, so later months can be scored against
-        # what was forecast for them (kpi_forecast_accuracy); a table from before vintages gains horizon
-        conn.execute(f"create table if not exists {ML_SCHEMA}.ml_demand_forecast as select * from _frame limit 0")
-        conn.execute(f"alter table {ML_SCHEMA}.ml_demand_forecast add column if not exists horizon integer")
-        conn.execute(f"insert into {ML_SCHEMA}.ml_demand_forecast by name select * from _frame")
-        conn.register("_frame", accuracy)
-        conn.execute(f"create or replace table {ML_SCHEMA}.ml_forecast_accuracy as select * from _frame")
-        conn.unregister("_frame")
+        write_forecast_tables(conn, predicted, accuracy)
     gain = improvement_over_baseline(accuracy)
     overall = accuracy[accuracy["horizon"] == "all"]
     yield dg.MaterializeResult(
