@@ -10,7 +10,7 @@ SCALE ?= 1
 unexport PYTHONDONTWRITEBYTECODE
 SEED ?= 42
 
-.PHONY: install run demo-data pipeline ui docs test test-fast bench clean help
+.PHONY: install run demo-data pipeline ui docs test test-reliability test-fast bench clean help
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -41,8 +41,11 @@ docs: install  ## generate the dbt docs of the built warehouse and serve them on
 	cd dbt_project && SALESOPS_HOME=$(SALESOPS_HOME) ../.venv/bin/dbt docs generate --profiles-dir . --target-path target/docs
 	cd dbt_project && ../.venv/bin/dbt docs serve --profiles-dir . --target-path target/docs --host 127.0.0.1 --port $(DOCS_PORT) --no-browser
 
-test: install  ## the whole test suite
-	$(UV) run --frozen pytest
+test: install  ## the test suite, without the reliability and browser tests (their own targets)
+	$(UV) run --frozen pytest -m "not reliability and not browser"
+
+test-reliability: install  ## kill -9, concurrent readers and queued runs on a tiny company (docs/publication.md)
+	$(UV) run --frozen pytest -m reliability
 
 clean:  ## remove generated data and build output
 	rm -rf $(SALESOPS_HOME) dbt_project/target dbt_project/logs
