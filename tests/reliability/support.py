@@ -75,18 +75,24 @@ def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def run_pipeline_in_process(home: Path) -> None:
-    """What `make run` does, in this process, recorded in an in-memory Dagster instance."""
+def run_pipeline_in_process(home: Path, build_only: bool = False) -> None:
+    """What `make run` does (or, ``build_only``, its ``warehouse_build`` job alone, as re-executing a
+    failed build does), in this process, recorded in an in-memory Dagster instance."""
     import dagster as dg
 
+    from orchestration.definitions import build_definitions
+    from orchestration.jobs import WAREHOUSE_BUILD_JOB
     from orchestration.run import PLANNED_EVENTS_AS_RANGES, run_pipeline
     from orchestration.settings import salesops_paths
 
     previous = {name: os.environ.get(name) for name in ("SALESOPS_HOME", PLANNED_EVENTS_AS_RANGES)}
     os.environ.update({"SALESOPS_HOME": str(home), PLANNED_EVENTS_AS_RANGES: "true"})
     try:
-        load, build = run_pipeline(salesops_paths(home), dg.DagsterInstance.ephemeral())
-        assert load.success and build.success
+        if build_only:
+            assert build_definitions().resolve_job_def(WAREHOUSE_BUILD_JOB).execute_in_process(instance=dg.DagsterInstance.ephemeral()).success
+        else:
+            load, build = run_pipeline(salesops_paths(home), dg.DagsterInstance.ephemeral())
+            assert load.success and build.success
     finally:
         for name, value in previous.items():
             if value is None:

@@ -6,7 +6,8 @@ export days have not arrived yet. The days then arrive and ``python -m orchestra
 
 - once uninterrupted, while a separate reader process queries bi.duckdb in a loop: the clean run;
 - once per phase (ingestion, dbt, forecast), killed with SIGKILL together with its children; the
-  published file must be byte-for-byte unchanged, and a re-run must leave every table of the
+  published file must be byte-for-byte unchanged, and a re-run (the whole pipeline after a kill in
+  the load, the warehouse build alone after a kill in the build) must leave every table of the
   warehouse and of bi.duckdb equal to the clean run's (per-table checksums; support.VOLATILE_COLUMNS
   are left out).
 
@@ -109,6 +110,9 @@ def _forecasting(instance: dg.DagsterInstance) -> bool:
 
 
 PHASES = {"ingestion": _daily_load_ingesting, "dbt": _dbt_building, "forecast": _forecasting}
+# What is run again: the whole pipeline after a kill in the load; after a kill in the build, the build
+# alone (as re-executing the failed run does; the load had completed), which must repair by itself.
+RERUN_BUILD_ONLY = {"ingestion": False, "dbt": True, "forecast": True}
 
 
 @pytest.mark.parametrize("phase", list(PHASES))
@@ -128,7 +132,7 @@ def test_kill_9_leaves_the_published_file_unchanged_and_a_rerun_converges_to_the
         support.kill_process_group(process)
     assert support.sha256(home / "bi.duckdb") == published_before
 
-    support.run_pipeline_in_process(home)
+    support.run_pipeline_in_process(home, build_only=RERUN_BUILD_ONLY[phase])
 
     assert support.differences(support.table_checksums(home / "warehouse.duckdb"), clean_run["warehouse"]) == []
     assert support.differences(support.table_checksums(home / "bi.duckdb"), clean_run["published"]) == []
