@@ -60,8 +60,11 @@ def publish_bi_schema(warehouse: Path, published: Path, build_id: str) -> Public
             row_counts = _copy_tables(conn, tables)
             latest_export_day = _latest_export_day(conn)
             _write_publication_tables(conn, build_id, published_at, latest_export_day, row_counts)
-            conn.execute("detach published")  # checkpoints: the file is complete, without a write-ahead log
+            conn.execute("checkpoint published")  # everything into the file itself
+            conn.execute("detach published")
             conn.execute("detach build")
+        if _wal(building).exists():  # the rename moves one file: the published one must hold everything
+            raise PublicationError(f"{_wal(building)}: DuckDB kept a write-ahead log after its checkpoint; not published")
         _sync(building)
         os.replace(building, published)
         _sync(published.parent)
@@ -145,6 +148,10 @@ def _sync(path: Path) -> None:
         os.close(descriptor)
 
 
+def _wal(path: Path) -> Path:
+    return path.with_name(path.name + ".wal")
+
+
 def _remove(path: Path) -> None:
-    for candidate in (path, path.with_name(path.name + ".wal")):
+    for candidate in (path, _wal(path)):
         candidate.unlink(missing_ok=True)
