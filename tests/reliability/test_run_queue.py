@@ -2,8 +2,8 @@
 warehouse pool of limit 1; then what a failing blocking check does to publication.
 
 The published build holds the tiny company's exports up to 2025-02-24; the last four export days
-then land, and an analyst's backfill of those days and a warehouse build are submitted at once
-(`dagster job launch`, as the UI or a schedule would). A BI reader reads bi.duckdb throughout.
+then land, and an analyst's backfill of those days and a warehouse build are submitted one right
+after the other (`dagster job launch`, as the UI or a schedule would). A BI reader reads bi.duckdb throughout.
 """
 
 from __future__ import annotations
@@ -68,12 +68,11 @@ def test_two_runs_started_at_once_both_succeed_one_after_the_other_while_a_reade
     daemon = support.start_process([str(Path(sys.executable).with_name("dagster-daemon")), "run", "-w", WORKSPACE], env, daemon_log)
     try:
         with support.bi_reader(home / "bi.duckdb", tmp_path) as observations:
+            # Submitted one right after the other (in this order: the queue is first in, first out), the
+            # build while the load is still queued or running.
             tags = json.dumps({ASSET_PARTITION_RANGE_START_TAG: BACKFILL[0], ASSET_PARTITION_RANGE_END_TAG: BACKFILL[1]})
-            launches = [
-                subprocess.Popen(dagster_cli("job", "launch", "-j", "daily_load", "--tags", tags), cwd=support.REPO, env=env),
-                subprocess.Popen(dagster_cli("job", "launch", "-j", "warehouse_build"), cwd=support.REPO, env=env),
-            ]
-            assert [launch.wait(timeout=300) for launch in launches] == [0, 0]
+            for launch in (("-j", "daily_load", "--tags", tags), ("-j", "warehouse_build")):
+                subprocess.run(dagster_cli("job", "launch", *launch), cwd=support.REPO, env=env, check=True, timeout=300)
             instance = dg.DagsterInstance.from_config(str(dagster_home))
             load, build = wait_for_runs(instance, 2, daemon, daemon_log)
     finally:
@@ -82,7 +81,7 @@ def test_two_runs_started_at_once_both_succeed_one_after_the_other_while_a_reade
     assert [(r.dagster_run.job_name, r.dagster_run.status) for r in (load, build)] == [
         ("daily_load", dg.DagsterRunStatus.SUCCESS), ("warehouse_build", dg.DagsterRunStatus.SUCCESS)
     ]
-    # both queued at once (max_concurrent_runs is 4), yet the build started only after the load ended
+    # both in the queue together (max_concurrent_runs is 4), yet the build started only after the load ended
     for record in (load, build):
         assert instance.all_logs(record.dagster_run.run_id, of_type=DagsterEventType.RUN_ENQUEUED)
     assert build.create_timestamp.timestamp() < load.end_time
