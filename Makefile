@@ -10,7 +10,7 @@ SCALE ?= 1
 unexport PYTHONDONTWRITEBYTECODE
 SEED ?= 42
 
-.PHONY: install run demo-data pipeline ui docs test test-postgres test-browser test-fast bench bench-forecast clean help
+.PHONY: install run demo-data pipeline ui docs test test-postgres test-reliability test-browser test-fast bench bench-forecast clean help
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -46,8 +46,11 @@ docs: install  ## generate the dbt docs of the built warehouse and serve them on
 	cd dbt_project && SALESOPS_HOME=$(SALESOPS_HOME) ../.venv/bin/dbt docs generate --profiles-dir . --target-path target/docs
 	cd dbt_project && ../.venv/bin/dbt docs serve --profiles-dir . --target-path target/docs --host $(DOCS_HOST) --port $(DOCS_PORT) --no-browser
 
-test: install  ## the whole test suite
-	$(UV) run --frozen pytest
+test: install  ## the test suite, without the reliability and browser tests (their own targets)
+	$(UV) run --frozen pytest -m "not reliability and not browser"
+
+test-reliability: install  ## kill -9, concurrent readers and queued runs on a tiny company (docs/publication.md)
+	$(UV) run --frozen pytest -m reliability
 
 test-postgres: install  ## start a local PostgreSQL (.ci/postgres.sh) and run the tests marked postgres against it
 	. .ci/postgres.sh && $(UV) run --frozen pytest -m postgres

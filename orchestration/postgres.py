@@ -156,22 +156,27 @@ class PostgresWarehouse:
             frame[name] = pd.to_datetime(frame[name])
         return frame
 
-    def append_frame(self, schema, table, frame):
-        relation = f"{quote_identifier(schema)}.{quote_identifier(table)}"
-        with _frame_in_duckdb(frame) as (duck, columns), connect(self.settings) as pg, pg.cursor() as cursor:
-            cursor.execute(f"create schema if not exists {quote_identifier(schema)}")
+    def write_frames(self, writes):
+        with connect(self.settings) as pg, pg.cursor() as cursor:  # one transaction, committed at the end
+            for write in writes:
+                _write_frame(cursor, write)
+
+
+def _write_frame(cursor, write) -> None:
+    relation = f"{quote_identifier(write.schema)}.{quote_identifier(write.table)}"
+    with _frame_in_duckdb(write.frame) as (duck, columns):
+        cursor.execute(f"create schema if not exists {quote_identifier(write.schema)}")
+        if write.replace_rows_of is None:
+            cursor.execute(f"drop table if exists {relation}")
+            cursor.execute(f"create table {relation} ({_definitions(columns)})")
+        else:
             cursor.execute(f"create table if not exists {relation} ({_definitions(columns)})")
             for name, kind in columns.items():
                 cursor.execute(f"alter table {relation} add column if not exists {quote_identifier(name)} {postgres_type(kind)}")
-            copy_duckdb_to_postgres(duck, "select * from _frame", cursor, relation, list(columns))
-
-    def replace_frame(self, schema, table, frame):
-        relation = f"{quote_identifier(schema)}.{quote_identifier(table)}"
-        with _frame_in_duckdb(frame) as (duck, columns), connect(self.settings) as pg, pg.cursor() as cursor:
-            cursor.execute(f"create schema if not exists {quote_identifier(schema)}")
-            cursor.execute(f"drop table if exists {relation}")
-            cursor.execute(f"create table {relation} ({_definitions(columns)})")
-            copy_duckdb_to_postgres(duck, "select * from _frame", cursor, relation, list(columns))
+            key = quote_identifier(write.replace_rows_of)
+            replaced = [row[0] for row in duck.execute(f"select distinct {key} from _frame").fetchall()]
+            cursor.execute(f"delete from {relation} where {key} = any(%s)", [replaced])
+        copy_duckdb_to_postgres(duck, "select * from _frame", cursor, relation, list(columns))
 
 
 @contextmanager

@@ -3,7 +3,8 @@
     python -m orchestration.run [--home DIR]
 
 It launches the ``daily_load`` job over the range of export days in the landing folder, then the
-``warehouse_build`` job, and prints where the warehouse is and a short KPI summary.
+``warehouse_build`` job (which ends by publishing ``bi.duckdb`` for BI tools), and prints where the
+build warehouse and the published file are and a short KPI summary.
 
 Where the runs are recorded: in the Dagster instance at $DAGSTER_HOME, so the UI shows every
 partition, mart, check and the forecast as materialized. Dagster writes one materialization event
@@ -31,6 +32,7 @@ from orchestration.partitions import as_partition_key
 from orchestration.resources import salesops_home_resource
 from orchestration.settings import Paths, salesops_paths
 from orchestration.summary import kpi_summary
+from orchestration.warehouse import DUCKDB
 
 
 RECORDED_LOAD_DAYS = 62
@@ -99,8 +101,11 @@ def main(argv: list[str] | None = None) -> int:
     prepare_process(paths)
     instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
     run_pipeline(paths, instance, long_load_instance=dg.DagsterInstance.ephemeral())
-    warehouse = salesops_home_resource().warehouse
-    print(f"\nWarehouse: {warehouse.describe()}")
+    salesops = salesops_home_resource()
+    warehouse = salesops.warehouse
+    print(f"\nWarehouse (the build, written by the pipeline): {warehouse.describe()}")
+    if salesops.engine == DUCKDB:
+        print(f"Published for BI tools (open read-only; replaced atomically after each checked build): {paths.bi_warehouse}")
     print(kpi_summary(warehouse))
     return 0
 

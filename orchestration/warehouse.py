@@ -8,8 +8,9 @@ engine. Connections are short-lived, never held open while dbt runs.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -40,6 +41,22 @@ def warehouse_connection(path: Path, read_only: bool = False) -> Iterator[duckdb
         conn.close()
 
 
+@dataclass(frozen=True)
+class FrameWrite:
+    """One table write of :meth:`Warehouse.write_frames`.
+
+    With ``replace_rows_of`` unset the frame replaces the table. With a column named there, the
+    frame replaces the table's rows with the frame's values of that column and the other rows stay
+    (vintages: a re-run of the same input month replaces its own rows); the table is created, or
+    gains the frame's new columns, first.
+    """
+
+    schema: str
+    table: str
+    frame: pd.DataFrame
+    replace_rows_of: str | None = None
+
+
 class Warehouse(Protocol):
     """What the Dagster assets need of the warehouse beyond dbt."""
 
@@ -56,11 +73,8 @@ class Warehouse(Protocol):
     def read_frame(self, sql: str) -> pd.DataFrame:
         """The result of a query as a frame: decimals as floats, dates as datetime64."""
 
-    def append_frame(self, schema: str, table: str, frame: pd.DataFrame) -> None:
-        """Insert the frame's rows by column name, creating the table and adding missing columns first."""
-
-    def replace_frame(self, schema: str, table: str, frame: pd.DataFrame) -> None:
-        """Replace the table with the frame, atomically."""
+    def write_frames(self, writes: Sequence[FrameWrite]) -> None:
+        """Apply every write in one transaction: all of them or, killed or failed, none."""
 
 
 class DuckDBWarehouse:
@@ -91,24 +105,35 @@ class DuckDBWarehouse:
         with warehouse_connection(self.path, read_only=True) as conn:
             return conn.execute(sql).df()
 
-    def append_frame(self, schema, table, frame):
+    def write_frames(self, writes):
         with warehouse_connection(self.path) as conn:
-            conn.execute(f"create schema if not exists {schema}")
-            conn.register("_frame", frame)
-            conn.execute(f"create table if not exists {schema}.{table} as select * from _frame limit 0")
-            existing = {row[0] for row in conn.execute(f"describe {schema}.{table}").fetchall()}
-            for name, kind, *_ in conn.execute("describe _frame").fetchall():
-                if name not in existing:
-                    conn.execute(f'alter table {schema}.{table} add column "{name}" {kind}')
-            conn.execute(f"insert into {schema}.{table} by name select * from _frame")
-            conn.unregister("_frame")
+            conn.execute("begin transaction")
+            try:
+                for write in writes:
+                    _write_frame(conn, write)
+                conn.execute("commit")
+            except BaseException:
+                conn.execute("rollback")
+                raise
 
-    def replace_frame(self, schema, table, frame):
-        with warehouse_connection(self.path) as conn:
-            conn.execute(f"create schema if not exists {schema}")
-            conn.register("_frame", frame)
-            conn.execute(f"create or replace table {schema}.{table} as select * from _frame")
-            conn.unregister("_frame")
+
+def _write_frame(conn: duckdb.DuckDBPyConnection, write: FrameWrite) -> None:
+    """One write inside the caller's transaction (the frame stays registered until the connection closes:
+    unregistering in a failed transaction would raise over the error that failed it)."""
+    relation = f"{write.schema}.{write.table}"
+    conn.execute(f"create schema if not exists {write.schema}")
+    conn.register("_frame", write.frame)
+    if write.replace_rows_of is None:
+        conn.execute(f"create or replace table {relation} as select * from _frame")
+        return
+    conn.execute(f"create table if not exists {relation} as select * from _frame limit 0")
+    existing = {row[0] for row in conn.execute(f"describe {relation}").fetchall()}
+    for name, kind, *_ in conn.execute("describe _frame").fetchall():
+        if name not in existing:
+            conn.execute(f'alter table {relation} add column "{name}" {kind}')
+    key = write.replace_rows_of
+    conn.execute(f'delete from {relation} where "{key}" in (select distinct "{key}" from _frame)')
+    conn.execute(f"insert into {relation} by name select * from _frame")
 
 
 def open_warehouse(paths: Paths, engine: str = DUCKDB) -> Warehouse:

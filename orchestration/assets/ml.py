@@ -5,8 +5,8 @@ forecasts every product × region six months ahead, reconciled with the family �
 region and total sums, with 80 % and 95 % intervals. A rolling-origin backtest scores both
 reconciliations and seasonal naive; the better reconciliation makes the forecast. Writes
 ``ml.ml_demand_forecast`` (family × region) and ``ml.ml_demand_forecast_levels`` (every level,
-product × region included), both append-only vintages (one set of rows per run), and
-``ml.ml_forecast_accuracy`` (replaced).
+product × region included), both vintages (one set of rows per input month, replaced by a re-run
+on the same month), and ``ml.ml_forecast_accuracy`` (replaced), in one transaction.
 """
 
 
@@ -24,6 +24,7 @@ from ml.forecasting import DEFAULT_RECONCILIATION, MODEL_NAME, forecast
 from ml.hierarchy import BOTTOM, LEVEL_COLUMN, METHODS as RECONCILIATIONS, Hierarchy
 from orchestration.partitions import WAREHOUSE_POOL
 from orchestration.resources import SalesopsHome
+from orchestration.warehouse import FrameWrite
 
 HORIZON = 6
 LEVELS = (80, 95)  # the first is the headline interval (yhat_lo, yhat_hi)
@@ -131,6 +132,20 @@ def demand_forecast_tables(demand: pd.DataFrame, run_id: str) -> tuple[pd.DataFr
     return pairs[FORECAST_COLUMNS].reset_index(drop=True), predicted[LEVEL_FORECAST_COLUMNS].reset_index(drop=True), accuracy
 
 
+def forecast_writes(predicted: pd.DataFrame, by_level: pd.DataFrame, accuracy: pd.DataFrame) -> list[FrameWrite]:
+    """A run's forecast tables, written in one transaction (all of them or, killed or failed, none).
+
+    Forecasts are vintages, one per input month (``as_of_month``), so later months can be scored
+    against what was forecast for them (kpi_forecast_accuracy): a run replaces the vintage of its
+    own input month and keeps the others, so re-running the build converges to the same tables.
+    """
+    return [
+        FrameWrite(ML_SCHEMA, "ml_demand_forecast", predicted, replace_rows_of="as_of_month"),
+        FrameWrite(ML_SCHEMA, "ml_demand_forecast_levels", by_level, replace_rows_of="as_of_month"),
+        FrameWrite(ML_SCHEMA, "ml_forecast_accuracy", accuracy),
+    ]
+
+
 def improvement_over_baseline(accuracy: pd.DataFrame, hierarchy_level: str = "product_family") -> float | None:
     """How much lower the chosen forecast's WAPE is than seasonal naive's at one level (0.2 = 20 % lower)."""
     overall = accuracy[(accuracy["horizon"] == "all") & accuracy["origin"].isna() & (accuracy["hierarchy_level"] == hierarchy_level)]
@@ -175,11 +190,7 @@ def demand_forecast(context: AssetExecutionContext, salesops: SalesopsHome):
     if demand.empty:
         raise dg.Failure(f"marts.fct_demand_product_monthly has no complete month in {warehouse.describe()}; nothing to forecast")
     predicted, by_level, accuracy = demand_forecast_tables(demand, context.run_id)
-    # forecasts are vintages: every run appends its rows, so later months can be scored against
-    # what was forecast for them (kpi_forecast_accuracy)
-    warehouse.append_frame(ML_SCHEMA, "ml_demand_forecast", predicted)
-    warehouse.append_frame(ML_SCHEMA, "ml_demand_forecast_levels", by_level)
-    warehouse.replace_frame(ML_SCHEMA, "ml_forecast_accuracy", accuracy)
+    warehouse.write_frames(forecast_writes(predicted, by_level, accuracy))
     gain = improvement_over_baseline(accuracy)
     overall = accuracy[(accuracy["horizon"] == "all") & accuracy["origin"].isna()]
     summary = overall.drop(columns=["origin", "run_id", "created_at", "as_of_month"])

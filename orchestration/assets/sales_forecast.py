@@ -21,6 +21,7 @@ from ml.pipeline_forecast import pipeline_forecast
 from ml.win_probability import CRM_NAME, MODEL_NAME, Validation, fit_and_score, validate_on_time
 from orchestration.partitions import WAREHOUSE_POOL
 from orchestration.resources import SalesopsHome
+from orchestration.warehouse import FrameWrite
 
 ML_SCHEMA = "ml"
 HISTORY_KEY = dg.AssetKey(["intermediate", "int_opportunities__stage_history"])
@@ -127,8 +128,8 @@ def win_probability(context: AssetExecutionContext, salesops: SalesopsHome):
     if opportunities.empty:
         raise dg.Failure(f"marts.fct_opportunities is empty in {warehouse.describe()}; nothing to score")
     scores, pipeline, calibration, validation = sales_forecast_tables(history, opportunities, context.run_id)
-    for name, frame in (("ml_win_probability", scores), ("ml_pipeline_forecast", pipeline), ("ml_win_probability_calibration", calibration)):
-        warehouse.replace_frame(ML_SCHEMA, name, frame)
+    tables = (("ml_win_probability", scores), ("ml_pipeline_forecast", pipeline), ("ml_win_probability_calibration", calibration))
+    warehouse.write_frames([FrameWrite(ML_SCHEMA, name, frame) for name, frame in tables])  # all three, or none
     as_of = scores["as_of"].iloc[0] if len(scores) else scoring_moment(history, opportunities)
     yield dg.MaterializeResult(
         asset_key=SCORES_KEY,

@@ -264,3 +264,18 @@ def test_win_probability_is_validated_and_the_sop_report_is_written(built) -> No
     assert "src=" not in report and "<script" not in report and "https://" not in report  # self-contained
     families = query(built, "select distinct product_family from marts.fct_demand_monthly")["product_family"]
     assert all(f"{family}: ordered units per month" in report for family in families)
+
+
+def test_the_checked_build_is_published_to_bi_duckdb(built) -> None:
+    views = query(built, "select table_name from information_schema.tables where table_schema = 'bi' order by 1")["table_name"].tolist()
+    assert len(views) >= 10
+    with duckdb.connect(str(built["paths"].bi_warehouse), read_only=True) as conn:
+        relations = conn.execute("select table_schema, table_name, table_type from information_schema.tables order by all").fetchall()
+        assert relations == sorted([("main", v, "BASE TABLE") for v in views] + [("publication", "build", "BASE TABLE"), ("publication", "tables", "BASE TABLE")])
+        for view in views:
+            published = conn.execute(f"select count(*) from {view}").fetchone()[0]
+            assert published == query(built, f"select count(*) as n from bi.{view}")["n"][0], view
+        assert conn.execute("select build_id, latest_export_day::varchar from publication.build").fetchone() == (built["build"].run_id, "2025-02-28")
+    metadata = built["build"].asset_materializations_for_node("publish")[0].metadata
+    assert metadata["tables_published"].value == len(views)
+    assert metadata["file_size_bytes"].value == built["paths"].bi_warehouse.stat().st_size

@@ -27,7 +27,7 @@ from orchestration.ingest import load_specs
 from orchestration.ingest.files import landing_range
 from orchestration.postgres import PostgresWarehouse, connect
 from orchestration.settings import salesops_paths
-from orchestration.warehouse import DuckDBWarehouse
+from orchestration.warehouse import DuckDBWarehouse, FrameWrite
 from tests.dbt_build import run_dbt
 
 pytestmark = pytest.mark.postgres
@@ -66,8 +66,8 @@ def engines(postgres_database, tmp_path_factory: pytest.TempPathFactory):
     first, last = landing_range(pg_paths.landing, specs)
     for spec in specs:  # the very files PostgreSQL loaded: same _source_file on both sides
         duck.load_export_days(spec, pg_paths.landing, first, last, duck_home / "quarantine")
-    for relation in _relations(postgres, ("ml",)):  # the ML results are not under test here: take PostgreSQL's
-        duck.replace_frame("ml", relation.split(".")[1], postgres.read_frame(f"select * from {relation}"))
+    ml_tables = _relations(postgres, ("ml",))  # the ML results are not under test here: take PostgreSQL's
+    duck.write_frames([FrameWrite("ml", relation.split(".")[1], postgres.read_frame(f"select * from {relation}")) for relation in ml_tables])
     run_dbt(duck_home, "build", "--exclude-resource-type", "test", "--exclude-resource-type", "unit_test")
     print(f"DuckDB build of the same exports: {time.monotonic() - started:.1f} s")
     return {"load": load, "build": build, "postgres": postgres, "duckdb": duck, "landing": pg_paths.landing, "days": (first, last)}
