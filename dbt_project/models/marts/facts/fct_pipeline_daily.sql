@@ -87,9 +87,11 @@ final as (
 
         -- measures
         count(*) as open_opportunities,
-        cast(sum(coalesce(open_by_day.amount, 0)) as {{ kpi_amount_type() }}) as open_amount,
-        cast(sum(coalesce(open_by_day.amount, 0) * coalesce(open_by_day.probability, 0) / 100.0) as {{ kpi_amount_type() }})
-            as weighted_amount
+        cast(sum(cast(coalesce(open_by_day.amount, 0) as {{ exact_measure_type() }})) as {{ kpi_amount_type() }}) as open_amount,
+        cast(
+            sum(cast(coalesce(open_by_day.amount, 0) * coalesce(open_by_day.probability, 0) / 100.0 as {{ exact_measure_type() }}))
+            as {{ kpi_amount_type() }}
+        ) as weighted_amount
     from open_by_day
     inner join opportunities
         on open_by_day.opportunity_id = opportunities.opportunity_id

@@ -64,16 +64,22 @@ weighted_pipeline as (
         opportunities.close_month as month,
         opportunities.product_family,
         count(*) as open_opportunities,
-        sum(coalesce(opportunities.amount, 0) * coalesce(opportunities.probability, 0) / 100.0) as weighted_pipeline_amount,
-        sum(coalesce(opportunities.quantity, 0) * coalesce(opportunities.probability, 0) / 100.0) as weighted_pipeline_units,
-        sum(
+        sum(cast(
+            coalesce(opportunities.amount, 0) * coalesce(opportunities.probability, 0) / 100.0 as {{ exact_measure_type() }}
+        )) as weighted_pipeline_amount,
+        sum(cast(
+            coalesce(opportunities.quantity, 0) * coalesce(opportunities.probability, 0) / 100.0 as {{ exact_measure_type() }}
+        )) as weighted_pipeline_units,
+        sum(cast(
             coalesce(opportunities.amount, 0)
             * coalesce(win_probability.win_probability, coalesce(opportunities.probability, 0) / 100.0)
-        ) as expected_bookings_amount,
-        sum(
+            as {{ exact_measure_type() }}
+        )) as expected_bookings_amount,
+        sum(cast(
             coalesce(opportunities.quantity, 0)
             * coalesce(win_probability.win_probability, coalesce(opportunities.probability, 0) / 100.0)
-        ) as expected_bookings_units
+            as {{ exact_measure_type() }}
+        )) as expected_bookings_units
     from opportunities
     left join win_probability
         on opportunities.opportunity_id = win_probability.opportunity_id
