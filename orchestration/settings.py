@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,3 +53,18 @@ def dbt_executable() -> str:
     """The dbt installed beside this Python (the project's virtual environment), else ``dbt`` on PATH."""
     beside = Path(sys.executable).with_name("dbt")
     return str(beside) if beside.exists() else "dbt"
+
+
+@contextmanager
+def environment_set(settings: Mapping[str, str]) -> Iterator[None]:
+    """These environment variables for the block (subprocesses such as dbt inherit them), then what was there before."""
+    previous = {name: os.environ.get(name) for name in settings}
+    os.environ.update(settings)
+    try:
+        yield
+    finally:
+        for name, value in previous.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value

@@ -25,7 +25,7 @@ from packaging import version
 
 from orchestration.partitions import WAREHOUSE_POOL, window_dates
 from orchestration.resources import SalesopsHome
-from orchestration.settings import dbt_executable
+from orchestration.settings import dbt_executable, environment_set
 from orchestration.warehouse import DUCKDB, TARGET_VARIABLE
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
@@ -156,16 +156,8 @@ def dbt_home(salesops: SalesopsHome) -> Iterator[None]:
     settings = {"SALESOPS_HOME": str(salesops.paths.home)}
     if salesops.engine != DUCKDB:
         settings["DBT_TARGET_PATH"] = str(_dbt_project(salesops.engine).target_path)
-    previous = {name: os.environ.get(name) for name in settings}
-    os.environ.update(settings)
-    try:
+    with environment_set(settings):
         yield
-    finally:
-        for name, value in previous.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
 
 
 class InstalledDbtCliResource(DbtCliResource):

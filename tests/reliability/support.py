@@ -83,22 +83,14 @@ def run_pipeline_in_process(home: Path, build_only: bool = False) -> None:
     from orchestration.definitions import build_definitions
     from orchestration.jobs import WAREHOUSE_BUILD_JOB
     from orchestration.run import PLANNED_EVENTS_AS_RANGES, run_pipeline
-    from orchestration.settings import salesops_paths
+    from orchestration.settings import environment_set, salesops_paths
 
-    previous = {name: os.environ.get(name) for name in ("SALESOPS_HOME", PLANNED_EVENTS_AS_RANGES)}
-    os.environ.update({"SALESOPS_HOME": str(home), PLANNED_EVENTS_AS_RANGES: "true"})
-    try:
+    with environment_set({"SALESOPS_HOME": str(home), PLANNED_EVENTS_AS_RANGES: "true"}):
         if build_only:
             assert build_definitions().resolve_job_def(WAREHOUSE_BUILD_JOB).execute_in_process(instance=dg.DagsterInstance.ephemeral()).success
         else:
             load, build = run_pipeline(salesops_paths(home), dg.DagsterInstance.ephemeral())
             assert load.success and build.success
-    finally:
-        for name, value in previous.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
 
 
 def process_environment(home: Path, dagster_home: Path) -> dict[str, str]:
