@@ -39,7 +39,11 @@ class WinProbabilityModel:
         self.isotonic: IsotonicRegression | None = None
 
     def fit(self, rows: pd.DataFrame) -> WinProbabilityModel:
-        rows = rows.sort_values("as_of", kind="stable")
+        # In time order, ties (the deals of one snapshot) in an order fixed by a hash of their id: the
+        # same model whatever order the rows came in (the fit/calibration split and the booster's
+        # early-stopping split follow the row order), and no bias towards older or newer ids.
+        tie = pd.util.hash_pandas_object(rows["opportunity_id"], index=False).to_numpy()
+        rows = rows.assign(_tie=tie).sort_values(["as_of", "_tie"], kind="stable").drop(columns="_tie")
         self.categories = {c: sorted(rows[c].dropna().astype(str).unique()) for c in CATEGORICAL_FEATURES}
         split = int(len(rows) * (1 - CALIBRATION_SHARE))
         fit_rows, calibration_rows = rows.iloc[:split], rows.iloc[split:]

@@ -34,12 +34,14 @@ _HISTORY_SQL = """
     select opportunity_id, stage_name, is_closed, is_won, cast(amount as double precision) as amount,
            cast(probability as double precision) as probability, close_date, valid_from
     from intermediate.int_opportunities__stage_history
+    order by opportunity_id, valid_from
 """
 _OPPORTUNITIES_SQL = """
     select opportunity_id, account_id, sales_rep_id, product_family, quantity, created_at, stage_name,
            is_closed, is_won, cast(amount as double precision) as amount, cast(probability as double precision) as probability,
            close_date, last_modified_at
     from marts.fct_opportunities
+    order by opportunity_id
 """
 SCORE_COLUMNS = [
     "opportunity_id", "sales_rep_id", "account_id", "product_family", "stage_name", "close_date", "amount",
