@@ -17,6 +17,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.ingest.sql import quote_identifier, quote_literal
+from orchestration.warehouse import rows_of_export_days
 
 COPY_CHUNK_BYTES = 1 << 20
 
@@ -135,11 +136,7 @@ class PostgresWarehouse:
         from orchestration.ingest.postgres import load_export_days_into_postgres
 
         with connect(self.settings) as pg, load_export_days_into_postgres(pg, spec, landing, start, end, quarantine) as (result, duck):
-            loaded = duck.execute(
-                f"select * exclude (_source_file, _loaded_at) from raw.{quote_identifier(spec.table_name)} "
-                "where _export_date between ? and ?",
-                [start, end],
-            ).df()
+            loaded = rows_of_export_days(duck, spec, start, end)
         return result, loaded
 
     def read_frame(self, sql):

@@ -90,15 +90,10 @@ class DuckDBWarehouse:
 
     def load_export_days(self, spec, landing, start, end, quarantine):
         from orchestration.ingest import load_export_days
-        from orchestration.ingest.sql import quote_identifier
 
         with warehouse_connection(self.path) as conn:
             result = load_export_days(conn, spec, landing, start, end, quarantine)
-            loaded = conn.execute(
-                f"select * exclude (_source_file, _loaded_at) from raw.{quote_identifier(spec.table_name)} "
-                "where _export_date between ? and ?",
-                [start, end],
-            ).df()
+            loaded = rows_of_export_days(conn, spec, start, end)
         return result, loaded
 
     def read_frame(self, sql):
@@ -115,6 +110,17 @@ class DuckDBWarehouse:
             except BaseException:
                 conn.execute("rollback")
                 raise
+
+
+def rows_of_export_days(conn: duckdb.DuckDBPyConnection, spec: SourceSpec, start: date, end: date) -> pd.DataFrame:
+    """The spec's raw rows of export days [start, end] in a DuckDB connection, without the bookkeeping columns."""
+    from orchestration.ingest.sql import quote_identifier
+
+    return conn.execute(
+        f"select * exclude (_source_file, _loaded_at) from raw.{quote_identifier(spec.table_name)} "
+        "where _export_date between ? and ?",
+        [start, end],
+    ).df()
 
 
 def _write_frame(conn: duckdb.DuckDBPyConnection, write: FrameWrite) -> None:
