@@ -8,24 +8,18 @@ import duckdb
 import pytest
 
 from bench.floor import ingest_sql, node_sql
-from orchestration.ingest import load_export_days, load_specs
-from orchestration.ingest.files import landing_range
-from orchestration.ingest.landing import LocalLanding
+from tests.bench.helpers import load_ours
 from orchestration.ingest.sql import quote_identifier
 
 
 @pytest.mark.parametrize("table", ["erp__sales_order_lines", "feedback__survey_responses"])
 def test_bare_reader_ingestion_loads_the_rows_our_ingestion_loads(demo_home: Path, tmp_path: Path, table: str) -> None:
-    spec = next(s for s in load_specs() if s.table_name == table)
-    landing = demo_home / "landing"
-    first, last = landing_range(landing, [spec])
-    ours = duckdb.connect(str(tmp_path / "ours.duckdb"))
-    load_export_days(ours, spec, landing, first, last)
-    ours.close()
+    ours = load_ours(demo_home, tmp_path, table)
+    spec = ours.spec
     floor = duckdb.connect(str(tmp_path / "floor.duckdb"))
     floor.execute("create schema raw")
-    floor.execute(ingest_sql(spec, [f.location for f in LocalLanding(landing).discover(spec, first, last)]))
-    floor.execute(f"attach '{tmp_path / 'ours.duckdb'}' as ours (read_only)")
+    floor.execute(ingest_sql(spec, ours.files))
+    floor.execute(f"attach '{ours.warehouse}' as ours (read_only)")
     columns = ", ".join(quote_identifier(c.name) for c in spec.columns) + ", _export_date"
     name = quote_identifier(table)
     ours_rows = floor.execute(f"select count(*) from ours.raw.{name}").fetchone()[0]

@@ -9,19 +9,15 @@ import duckdb
 import pytest
 
 from bench.pandas_ingest import read_file
-from orchestration.ingest import load_export_days, load_specs
-from orchestration.ingest.files import landing_range
-from orchestration.ingest.landing import LocalLanding
+from tests.bench.helpers import load_ours
 
 
 @pytest.mark.parametrize("table", ["erp__sales_order_lines", "feedback__survey_responses"])
 def test_pandas_reads_the_values_our_ingestion_loads(demo_home: Path, tmp_path: Path, table: str) -> None:
-    spec = next(s for s in load_specs() if s.table_name == table)
-    landing = demo_home / "landing"
-    first, last = landing_range(landing, [spec])
-    conn = duckdb.connect(str(tmp_path / "ours.duckdb"))
-    load_export_days(conn, spec, landing, first, last)
-    frames = [read_file(Path(f.location), spec) for f in LocalLanding(landing).discover(spec, first, last)]
+    ours = load_ours(demo_home, tmp_path, table)
+    spec = ours.spec
+    conn = duckdb.connect(str(ours.warehouse), read_only=True)
+    frames = [read_file(Path(location), spec) for location in ours.files]
     rows = sum(len(f) for f in frames)
     assert rows == conn.execute(f"select count(*) from raw.{table}").fetchone()[0]
     number = next(c.name for c in spec.columns if c.type in ("integer", "decimal(18,2)"))
