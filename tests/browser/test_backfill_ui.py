@@ -166,9 +166,14 @@ def test_an_analyst_backfills_three_export_days_through_the_ui(
         shots.take("daily-load-job")
 
         # "Materialize all…" opens the launch dialog over the job's partitioned assets.
-        page.get_by_role("button", name="Materialize all…").click()
-        dialog = page.get_by_role("dialog")
-        expect(dialog.get_by_text(f"Launch runs to materialize {len(asset_keys)} assets")).to_be_visible()
+        # The button shows a spinner until the job's partitions have loaded; a click then does nothing.
+        materialize_all = page.get_by_role("button", name="Materialize all…")
+        expect(materialize_all.get_by_role("progressbar")).to_have_count(0, timeout=60_000)
+        materialize_all.click()
+        dialog = page.get_by_role("dialog").filter(has_text="Launch runs to materialize")
+        expect(dialog.get_by_text(f"Launch runs to materialize {len(asset_keys)} assets")).to_be_visible(
+            timeout=30_000
+        )
         expect(dialog.get_by_text(EXPORT_DAYS[0].isoformat(), exact=True)).to_be_visible()
         expect(dialog.get_by_text(EXPORT_DAYS[-1].isoformat(), exact=True)).to_be_visible()
         shots.take("launch-dialog")
