@@ -34,11 +34,11 @@ from statistics import NormalDist
 import numpy as np
 import pandas as pd
 from sklearn.ensemble import HistGradientBoostingRegressor
-from threadpoolctl import threadpool_limits
 
 from ml.hierarchy import METHODS as RECONCILIATION_METHODS
 from ml.hierarchy import Hierarchy, coherent_non_negative, reconciler
 from ml.panel import DS, ID, Y, Panel, to_panel, validate_monthly
+from ml.threads import boosting_threads
 
 MODEL_NAME = "global_gbm"
 SEASON = 12
@@ -57,7 +57,6 @@ INTERMITTENT_ZERO_SHARE = 0.3  # a series with at least this share of zero month
 SERIES_SHRINK_POINTS = 12  # held-out forecasts worth as much as the panel's blend in a series' own weights
 BLEND_STEPS = 4  # blend weights are multiples of 1/4
 TARGET_CAP = 20.0  # scaled training targets beyond ±this (a sleeping series waking up) are capped
-THREADS = 1  # OpenMP threads per fit: one avoids oversubscription when several runs share the cores
 MODEL_PARAMS = dict(
     loss="squared_error",
     learning_rate=0.1,
@@ -176,7 +175,7 @@ class GlobalForecaster:
 
     def fit_predict_levels(self, panel: Panel) -> tuple[np.ndarray, dict[float, tuple[np.ndarray, np.ndarray]]]:
         """Point forecasts and, per level, the interval bounds."""
-        with threadpool_limits(limits=THREADS, user_api="openmp"):
+        with boosting_threads():
             base = self._base(panel)
         i, t, h = (a[base.valid] for a in base.cal)
         residuals = (base.cal_y[base.valid] - base.cal_pred[base.valid]) / base.features.error[i, t]
@@ -187,7 +186,7 @@ class GlobalForecaster:
     ) -> tuple[np.ndarray, dict[float, tuple[np.ndarray, np.ndarray]]]:
         """Reconciled forecasts of every node of ``hierarchy`` (``panel`` holds every node)."""
         order = pd.Index(panel.ids).get_indexer(hierarchy.node_ids)
-        with threadpool_limits(limits=THREADS, user_api="openmp"):
+        with boosting_threads():
             base = self._base(panel)
         i, t, h = base.cal
         # Held-out forecasts as (node, origin × step) matrices in hierarchy order; no target yet = 0.

@@ -110,7 +110,8 @@ def features_as_of(
 
 def _with_state(rows: pd.DataFrame, history: pd.DataFrame, static: pd.DataFrame) -> pd.DataFrame:
     """The recorded state valid at ``as_of`` (the last history row with valid_from <= as_of)."""
-    states = history[["opportunity_id", "valid_from", "stage_name", "amount", "probability", "close_date"]].copy()
+    columns = ["opportunity_id", "valid_from", "stage_name", "amount", "probability", "close_date"]
+    states = history.loc[history["opportunity_id"].isin(rows["opportunity_id"].unique()), columns]  # only the deals asked about
     states["valid_from"] = pd.to_datetime(states["valid_from"]).astype("datetime64[ns]")
     states = states.sort_values(["opportunity_id", "valid_from"], kind="stable")
     states["changes_so_far"] = states.groupby("opportunity_id").cumcount() + 1

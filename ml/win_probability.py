@@ -2,10 +2,12 @@
 of a moment (``ml.win_features``), validated on time against the CRM's own stage probability.
 
 Training rows are snapshots: every opportunity open at the start of each month, labelled with how
-it ended. ``validate_on_time`` trains on deals that closed before a cutoff and tests on snapshots
-taken after it (deals that closed later), so neither the features nor the labels of the test rows
-were available to the model. ``fit_and_score`` then trains on every closed deal and scores the
-opportunities open at the last moment the data knows.
+it ended; beyond MAX_SNAPSHOT_ROWS, the snapshots of a sample of the closed deals chosen by a hash
+of their id (see :func:`deal_sample`). ``validate_snapshots`` trains on deals that closed before a
+cutoff and tests on snapshots taken after it (deals that closed later), so neither the features nor
+the labels of the test rows were available to the model. ``score_and_validate`` validates, then
+trains on every (sampled) closed deal and scores the opportunities open at the last moment the data
+knows.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.isotonic import IsotonicRegression
 
 from ml.calibration import brier_score, calibration_curve
+from ml.threads import boosting_threads
 from ml.win_features import CATEGORICAL_FEATURES, FEATURES, closings, features_as_of, month_starts, open_at
 
 MODEL_NAME = "gbm_isotonic"
@@ -25,6 +28,10 @@ CRM_NAME = "crm_stage_probability"
 TEST_SHARE = 0.25  # the latest quarter of the closed deals is the validation period
 CALIBRATION_SHARE = 0.25  # the latest quarter of the training rows calibrates the booster's scores
 MIN_TRAINING_ROWS = 50
+# Labelled snapshots kept at most (validation's training and test rows together; the final fit's
+# training rows): beyond it the fit's cost would grow with the CRM. About 83k at demo scale 1,
+# 830k at scale 10 (1M order lines).
+MAX_SNAPSHOT_ROWS = 200_000
 SEED = 0
 
 
@@ -51,7 +58,8 @@ class WinProbabilityModel:
             learning_rate=0.1, max_iter=120, max_leaf_nodes=15, min_samples_leaf=40, l2_regularization=1.0,
             categorical_features=[f in CATEGORICAL_FEATURES for f in FEATURES], random_state=SEED,
         )
-        self.booster.fit(self._matrix(fit_rows), fit_rows["is_won"].astype(int).to_numpy())
+        with boosting_threads():
+            self.booster.fit(self._matrix(fit_rows), fit_rows["is_won"].astype(int).to_numpy())
         self.isotonic = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip")
         self.isotonic.fit(self._raw(calibration_rows), calibration_rows["is_won"].astype(float).to_numpy())
         return self
@@ -63,7 +71,8 @@ class WinProbabilityModel:
         return self.isotonic.predict(self._raw(rows))
 
     def _raw(self, rows: pd.DataFrame) -> np.ndarray:
-        return self.booster.predict_proba(self._matrix(rows))[:, 1]
+        with boosting_threads():
+            return self.booster.predict_proba(self._matrix(rows))[:, 1]
 
     def _matrix(self, rows: pd.DataFrame) -> np.ndarray:
         matrix = rows[FEATURES].copy()
@@ -101,15 +110,34 @@ class Validation:
         )
 
 
-def labelled_snapshots(history: pd.DataFrame, opportunities: pd.DataFrame) -> pd.DataFrame:
-    """Every opportunity open at each month start, with its features then and its outcome; only
-    deals that have closed, and only moments with a recorded state (the current record would leak)."""
-    closed = closings(history, opportunities)
-    if closed.empty:
-        return features_as_of(history, opportunities, open_at(opportunities, closed, []), closed)
-    moments = month_starts(pd.to_datetime(opportunities["created_at"]).min(), closed["closed_at"].max())
-    rows = features_as_of(history, opportunities, open_at(opportunities, closed, moments), closed)
-    return rows[rows["closed_at"].notna() & rows["has_recorded_state"]].reset_index(drop=True)
+def deal_sample(snapshots: pd.DataFrame, max_rows: int = MAX_SNAPSHOT_ROWS) -> pd.DataFrame:
+    """The snapshots of whole deals, taken in the order of a hash of their id while they fit in ``max_rows``.
+
+    All of them when they fit. The same rows whatever order they come in and on every run; a deal's
+    snapshots stay together (it is in or out), and no age of id is favoured. As the CRM grows the
+    sample only loses deals at the end of the hash order, so consecutive runs train on nearly the
+    same deals.
+    """
+    if len(snapshots) <= max_rows:
+        return snapshots
+    deals = snapshots["opportunity_id"].value_counts().rename("rows").rename_axis("opportunity_id").reset_index()
+    deals["hash"] = pd.util.hash_pandas_object(deals["opportunity_id"], index=False).to_numpy()
+    deals = deals.sort_values(["hash", "opportunity_id"], kind="stable")
+    kept = deals.loc[deals["rows"].cumsum().to_numpy() <= max_rows, "opportunity_id"]
+    return snapshots[snapshots["opportunity_id"].isin(kept)]
+
+
+def labelled_snapshots(
+    history: pd.DataFrame, opportunities: pd.DataFrame, closed: pd.DataFrame | None = None, max_rows: int = MAX_SNAPSHOT_ROWS
+) -> pd.DataFrame:
+    """Every closed deal open at each month start (at most ``max_rows`` rows: see :func:`deal_sample`),
+    with its features then and its outcome; only moments with a recorded state (the current record
+    would leak)."""
+    closed = closings(history, opportunities) if closed is None else closed
+    ended = opportunities[opportunities["opportunity_id"].isin(closed["opportunity_id"])]
+    moments = [] if closed.empty else month_starts(pd.to_datetime(opportunities["created_at"]).min(), closed["closed_at"].max())
+    rows = features_as_of(history, opportunities, deal_sample(open_at(ended, closed, moments), max_rows), closed)
+    return rows[rows["has_recorded_state"]].reset_index(drop=True)
 
 
 def validation_cutoff(closed: pd.DataFrame, test_share: float = TEST_SHARE) -> pd.Timestamp:
@@ -119,14 +147,20 @@ def validation_cutoff(closed: pd.DataFrame, test_share: float = TEST_SHARE) -> p
 
 
 def validate_on_time(history: pd.DataFrame, opportunities: pd.DataFrame, test_share: float = TEST_SHARE) -> Validation | None:
+    """:func:`validate_snapshots` on the labelled snapshots of a stage history and its opportunities."""
+    closed = closings(history, opportunities)
+    return validate_snapshots(labelled_snapshots(history, opportunities, closed), closed, test_share)
+
+
+def validate_snapshots(snapshots: pd.DataFrame, closed: pd.DataFrame, test_share: float = TEST_SHARE) -> Validation | None:
     """Train on snapshots of deals closed before the cutoff, test on snapshots at or after it.
 
-    None when either side is too small to say anything (a young CRM).
+    ``closed`` (every closed deal, :func:`closings`) sets the cutoff. None when either side is too
+    small to say anything (a young CRM).
     """
-    snapshots = labelled_snapshots(history, opportunities)
     if snapshots.empty:
         return None
-    cutoff = validation_cutoff(closings(history, opportunities), test_share)
+    cutoff = validation_cutoff(closed, test_share)
     train = snapshots[snapshots["closed_at"] < cutoff]
     test = snapshots[snapshots["as_of"] >= cutoff]
     if len(train) < MIN_TRAINING_ROWS or train["is_won"].nunique() < 2 or test.empty:
@@ -145,20 +179,27 @@ def validate_on_time(history: pd.DataFrame, opportunities: pd.DataFrame, test_sh
     )
 
 
-def open_opportunity_scores(history: pd.DataFrame, opportunities: pd.DataFrame, as_of: pd.Timestamp, model: WinProbabilityModel | None) -> pd.DataFrame:
+def open_opportunity_scores(
+    history: pd.DataFrame, opportunities: pd.DataFrame, closed: pd.DataFrame, as_of: pd.Timestamp, model: WinProbabilityModel | None
+) -> pd.DataFrame:
     """Every opportunity open at ``as_of`` with its features then, the CRM probability and the
     model's (``win_probability``; the CRM's where there is no model)."""
-    closed = closings(history, opportunities)
     rows = features_as_of(history, opportunities, open_at(opportunities, closed, [as_of]), closed)
     rows["win_probability"] = model.predict(rows) if model is not None and len(rows) else rows["crm_probability"]
     return rows
 
 
-def fit_and_score(history: pd.DataFrame, opportunities: pd.DataFrame, as_of: pd.Timestamp) -> tuple[pd.DataFrame, str]:
-    """Train on every closed deal, score what is open at ``as_of``; returns the scores and the model's name
-    (CRM_NAME when there are too few closed deals of both outcomes to train on)."""
-    snapshots = labelled_snapshots(history, opportunities)
+def score_and_validate(
+    history: pd.DataFrame, opportunities: pd.DataFrame, as_of: pd.Timestamp
+) -> tuple[pd.DataFrame, str, Validation | None]:
+    """Validate on time, train on every closed deal (snapshots up to ``as_of``), score what is open at
+    ``as_of``; returns the scores, the model's name (CRM_NAME when there are too few closed deals of
+    both outcomes to train on) and the validation. One set of labelled snapshots serves both fits."""
+    closed = closings(history, opportunities)
+    snapshots = labelled_snapshots(history, opportunities, closed)
+    validation = validate_snapshots(snapshots, closed)
     snapshots = snapshots[snapshots["as_of"] <= as_of]
     trainable = len(snapshots) >= MIN_TRAINING_ROWS and snapshots["is_won"].nunique() == 2
     model = WinProbabilityModel().fit(snapshots) if trainable else None
-    return open_opportunity_scores(history, opportunities, as_of, model), MODEL_NAME if trainable else CRM_NAME
+    scores = open_opportunity_scores(history, opportunities, closed, as_of, model)
+    return scores, MODEL_NAME if trainable else CRM_NAME, validation

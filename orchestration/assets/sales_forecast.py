@@ -18,7 +18,7 @@ import pandas as pd
 
 from ml.charts import bookings_chart, calibration_chart, markdown_image
 from ml.pipeline_forecast import pipeline_forecast
-from ml.win_probability import CRM_NAME, MODEL_NAME, Validation, fit_and_score, validate_on_time
+from ml.win_probability import CRM_NAME, MODEL_NAME, Validation, score_and_validate
 from orchestration.partitions import WAREHOUSE_POOL
 from orchestration.resources import SalesopsHome
 from orchestration.warehouse import FrameWrite
@@ -61,10 +61,9 @@ def sales_forecast_tables(history: pd.DataFrame, opportunities: pd.DataFrame, ru
     as_of = scoring_moment(history, opportunities)
     created_at = datetime.now(UTC).replace(tzinfo=None)
     stamp = {"as_of": as_of, "run_id": run_id, "created_at": created_at}
-    scored, model = fit_and_score(history, opportunities, as_of)
+    scored, model, validation = score_and_validate(history, opportunities, as_of)
     scores = scored.assign(model=model, **stamp)[SCORE_COLUMNS]
     pipeline = pipeline_forecast(scores).assign(model=model, **stamp)
-    validation = validate_on_time(history, opportunities)
     if validation is None:
         calibration = pd.DataFrame(columns=["forecaster", "bin", "bin_lower", "bin_upper", "n", "mean_predicted", "observed_rate", "brier_score", "test_rows", "train_rows", "cutoff", "run_id", "created_at"])
     else:
