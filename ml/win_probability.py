@@ -31,7 +31,7 @@ MIN_TRAINING_ROWS = 50
 # Labelled snapshots kept at most (validation's training and test rows together; the final fit's
 # training rows): beyond it the fit's cost would grow with the CRM. About 83k at demo scale 1,
 # 830k at scale 10 (1M order lines).
-MAX_SNAPSHOT_ROWS = 200_000
+MAX_SNAPSHOT_ROWS = 400_000
 SEED = 0
 
 

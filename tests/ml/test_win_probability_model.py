@@ -1,4 +1,5 @@
-"""The win-probability model is a function of its rows, not of the order a query returned them in."""
+"""The win-probability model is a function of its rows, not of the order a query returned them in;
+so is the sample of deals it trains on beyond MAX_SNAPSHOT_ROWS."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from ml.win_features import CATEGORICAL_FEATURES, NUMERIC_FEATURES
-from ml.win_probability import WinProbabilityModel
+from ml.win_probability import WinProbabilityModel, deal_sample
 
 
 def snapshot_rows(n_opportunities: int = 140, n_snapshots: int = 5, seed: int = 3) -> pd.DataFrame:
@@ -32,3 +33,24 @@ def test_shuffled_rows_give_the_same_model() -> None:
     reordered = WinProbabilityModel().fit(shuffled).predict(rows)
     assert np.array_equal(in_order, reordered)
     assert len(np.unique(in_order)) > 3  # a real model, not a constant
+
+
+def test_the_deal_sample_takes_whole_deals_in_hash_order_while_they_fit() -> None:
+    rows = snapshot_rows()
+    rows = rows[(rows.index * 7) % 11 != 0]  # deals with 3 to 5 snapshots
+    ids = sorted(rows["opportunity_id"].unique())
+    hashes = pd.util.hash_pandas_object(pd.Series(ids), index=False).tolist()
+    expected, total = set(), 0
+    for _, deal in sorted(zip(hashes, ids)):
+        total += int((rows["opportunity_id"] == deal).sum())
+        if total > 300:
+            break
+        expected.add(deal)
+
+    sample = deal_sample(rows, max_rows=300)
+    assert set(sample["opportunity_id"]) == expected and 0 < len(sample) <= 300
+    assert len(sample) == rows["opportunity_id"].isin(expected).sum()  # every snapshot of a kept deal
+    assert len(sample) > 300 - 5  # stops at the first deal that does not fit: at most one deal's rows short
+    shuffled = rows.sample(frac=1.0, random_state=5)
+    assert set(deal_sample(shuffled, max_rows=300)["opportunity_id"]) == expected
+    assert deal_sample(rows, max_rows=len(rows)) is rows  # under the cap: every row
