@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from functools import partial
 from collections.abc import Sequence
 from dataclasses import dataclass
 from statistics import NormalDist
@@ -90,16 +91,59 @@ def forecast(
     levels = _levels(level)
     if reconciliation not in RECONCILIATION_METHODS:
         raise ValueError(f"reconciliation must be one of {RECONCILIATION_METHODS}; got {reconciliation!r}")
+    if hierarchy is not None:
+        return forecast_reconciliations(df, horizon, levels, hierarchy, [reconciliation])[reconciliation]
+    panel = to_panel(validate_monthly(df, horizon, levels[0]))
+    yhat, bounds = GlobalForecaster(horizon=horizon, level=levels[0], levels=levels).fit_predict_levels(panel)
+    return _output(panel.forecast_frame(yhat, *bounds[levels[0]]), panel, bounds, levels)
+
+
+def forecast_reconciliations(
+    df: pd.DataFrame, horizon: int, level: float | Sequence[float], hierarchy: Hierarchy, reconciliations: Sequence[str]
+) -> dict[str, pd.DataFrame]:
+    """:func:`forecast` with a ``hierarchy``, once per reconciliation method, keyed by method.
+
+    The base forecasts (the fits, nearly all the cost) do not depend on the reconciliation: they are
+    made once and reconciled each way, with the same result as one :func:`forecast` per method.
+    """
+    levels = _levels(level)
     frame = validate_monthly(df, horizon, levels[0])
-    forecaster = GlobalForecaster(horizon=horizon, level=levels[0], levels=levels)
-    if hierarchy is None:
-        panel = to_panel(frame)
-        yhat, bounds = forecaster.fit_predict_levels(panel)
-        return _output(panel.forecast_frame(yhat, *bounds[levels[0]]), panel, bounds, levels)
     panel = to_panel(hierarchy_frame(frame, hierarchy))
-    yhat, bounds = forecaster.fit_predict_hierarchy(panel, hierarchy, reconciliation)
-    out = _output(panel.forecast_frame(yhat, *bounds[levels[0]]), panel, bounds, levels)
-    return out.join(hierarchy.level_of(), on=ID)
+    forecaster = GlobalForecaster(horizon=horizon, level=levels[0], levels=levels)
+    with boosting_threads():
+        base = forecaster._base(panel)
+    forecasts = {}
+    for method in reconciliations:
+        yhat, bounds = forecaster.reconcile(panel, hierarchy, method, base)
+        out = _output(panel.forecast_frame(yhat, *bounds[levels[0]]), panel, bounds, levels)
+        forecasts[method] = out.join(hierarchy.level_of(), on=ID)
+    return forecasts
+
+
+class SharedFitReconciliations:
+    """One backtest model per reconciliation method (``model(method)``, called like :func:`forecast`)
+    that share their fits: the first call on a training frame forecasts it with every method
+    (:func:`forecast_reconciliations`), the others on the same frame take their forecast from it."""
+
+    def __init__(self, reconciliations: Sequence[str]):
+        self.reconciliations = list(reconciliations)
+        self._key: tuple | None = None  # the training frame's columns and content, horizon, levels
+        self._hierarchy: Hierarchy | None = None
+        self._forecasts: dict[str, pd.DataFrame] = {}
+
+    def model(self, reconciliation: str):
+        if reconciliation not in self.reconciliations:
+            raise ValueError(f"reconciliation must be one of {self.reconciliations}; got {reconciliation!r}")
+        return partial(self._forecast, reconciliation=reconciliation)
+
+    def _forecast(self, df: pd.DataFrame, horizon: int, level: float | Sequence[float] = 80, hierarchy: Hierarchy | None = None, *, reconciliation: str) -> pd.DataFrame:
+        if hierarchy is None:
+            return forecast(df, horizon, level, reconciliation=reconciliation)
+        key = (tuple(df.columns), pd.util.hash_pandas_object(df, index=False).to_numpy().tobytes(), horizon, tuple(_levels(level)))
+        if key != self._key or hierarchy is not self._hierarchy:
+            self._forecasts = forecast_reconciliations(df, horizon, level, hierarchy, self.reconciliations)
+            self._key, self._hierarchy = key, hierarchy
+        return self._forecasts[reconciliation].copy()
 
 
 def hierarchy_frame(frame: pd.DataFrame, hierarchy: Hierarchy) -> pd.DataFrame:
@@ -185,9 +229,15 @@ class GlobalForecaster:
         self, panel: Panel, hierarchy: Hierarchy, method: str
     ) -> tuple[np.ndarray, dict[float, tuple[np.ndarray, np.ndarray]]]:
         """Reconciled forecasts of every node of ``hierarchy`` (``panel`` holds every node)."""
-        order = pd.Index(panel.ids).get_indexer(hierarchy.node_ids)
         with boosting_threads():
             base = self._base(panel)
+        return self.reconcile(panel, hierarchy, method, base)
+
+    def reconcile(
+        self, panel: Panel, hierarchy: Hierarchy, method: str, base: "_Base"
+    ) -> tuple[np.ndarray, dict[float, tuple[np.ndarray, np.ndarray]]]:
+        """The base forecasts of ``panel`` (from :meth:`_base`) reconciled by ``method``, with their intervals."""
+        order = pd.Index(panel.ids).get_indexer(hierarchy.node_ids)
         i, t, h = base.cal
         # Held-out forecasts as (node, origin × step) matrices in hierarchy order; no target yet = 0.
         pairs, pair_of = np.unique(np.column_stack([t, h]), axis=0, return_inverse=True)

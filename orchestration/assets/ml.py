@@ -16,11 +16,9 @@ import dagster as dg
 from dagster import AssetExecutionContext
 import pandas as pd
 
-from functools import partial
-
 from ml.backtest import ACCURACY_COLUMNS, accuracy_table, backtest
 from ml.baselines import seasonal_naive
-from ml.forecasting import DEFAULT_RECONCILIATION, MODEL_NAME, forecast
+from ml.forecasting import DEFAULT_RECONCILIATION, MODEL_NAME, SharedFitReconciliations, forecast
 from ml.hierarchy import BOTTOM, LEVEL_COLUMN, METHODS as RECONCILIATIONS, Hierarchy
 from orchestration.partitions import WAREHOUSE_POOL
 from orchestration.resources import SalesopsHome
@@ -85,9 +83,8 @@ def demand_hierarchy(demand: pd.DataFrame) -> Hierarchy:
 
 def candidate_models(hierarchy: Hierarchy) -> dict:
     """The backtest's contestants: the forecaster with each reconciliation, and the baseline."""
-    models = {
-        f"{MODEL_NAME}_{method}": partial(forecast, reconciliation=method) for method in RECONCILIATIONS
-    }
+    shared = SharedFitReconciliations(RECONCILIATIONS)  # one fit per origin, reconciled both ways
+    models = {f"{MODEL_NAME}_{method}": shared.model(method) for method in RECONCILIATIONS}
     return {**models, BASELINE: seasonal_naive}
 
 
