@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ml.forecasting import forecast
+from ml.forecasting import GlobalForecaster, SharedFitReconciliations, forecast
 from ml.hierarchy import Hierarchy, bottom_up, mint, reconciler, shrunk_covariance
 from ml.synthetic import make_panel
 
@@ -88,6 +88,26 @@ def test_forecast_with_a_hierarchy_adds_up_at_every_level(method):
     assert (out["yhat_lo_95"] <= out["yhat_lo_80"]).all() and (out["yhat_hi_80"] <= out["yhat_hi_95"]).all()
     assert (out["yhat_lo_80"] < out["yhat_hi_80"]).all()
     assert (out["yhat_lo"] == out["yhat_lo_80"]).all()
+
+
+def test_the_reconciliations_share_one_fit_per_training_frame_with_the_same_forecasts(monkeypatch):
+    df = make_panel(4, 30, seed=5)
+    keys = pd.DataFrame({"unique_id": sorted(df["unique_id"].unique()), "region": ["E", "E", "A", "A"]})
+    h = Hierarchy.from_keys(keys, [[], ["region"]])
+    alone = {method: forecast(df, 3, level=[80, 95], hierarchy=h, reconciliation=method) for method in ("bottom_up", "mint_shrink")}
+    fits = []
+    base = GlobalForecaster._base
+    monkeypatch.setattr(GlobalForecaster, "_base", lambda self, panel: fits.append(panel.width) or base(self, panel))
+    shared = SharedFitReconciliations(["bottom_up", "mint_shrink"])
+    for method in ("bottom_up", "mint_shrink"):
+        pd.testing.assert_frame_equal(shared.model(method)(df, 3, level=[80, 95], hierarchy=h), alone[method], check_exact=True)
+    assert fits == [30]  # one fit for both
+    shorter = df[df["ds"] < df["ds"].max()]
+    shared.model("mint_shrink")(shorter, 3, level=[80, 95], hierarchy=h)
+    shared.model("bottom_up")(df.copy(), 3, level=[80, 95], hierarchy=h)  # the same content again: refitted, the last frame was another
+    assert fits == [30, 29, 30]
+    with pytest.raises(ValueError, match="reconciliation must be one of"):
+        shared.model("top_down")
 
 
 def test_a_bottom_series_without_rows_is_forecast_zero_and_the_sums_still_hold():
