@@ -29,8 +29,8 @@ TEST_SHARE = 0.25  # the latest quarter of the closed deals is the validation pe
 CALIBRATION_SHARE = 0.25  # the latest quarter of the training rows calibrates the booster's scores
 MIN_TRAINING_ROWS = 50
 # Labelled snapshots kept at most (validation's training and test rows together; the final fit's
-# training rows): beyond it the fit's cost would grow with the CRM. About 83k at demo scale 1,
-# 830k at scale 10 (1M order lines).
+# training rows), so the fits cost the same at 10M order lines as at 1M. Demo scale 1 has 83k,
+# scale 10 (1M order lines) 821k: Brier on its full test set 0.1107 capped, 0.1100 not.
 MAX_SNAPSHOT_ROWS = 400_000
 SEED = 0
 

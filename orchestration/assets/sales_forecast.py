@@ -1,8 +1,8 @@
 """Win probability and the pipeline forecast as Dagster assets: thin glue around ``ml.win_probability``.
 
 Reads the opportunity stage history and the opportunities dbt builds, validates the model on time
-against the CRM's stage probability, trains it on every closed deal, scores the opportunities open
-now and sums them per expected close month and product family. Writes (each replaced per run)
+against the CRM's stage probability, trains it on every closed deal (beyond ``MAX_SNAPSHOT_ROWS``
+snapshots, on a sample of them chosen by a hash of the id), scores the opportunities open now and sums them per expected close month and product family. Writes (each replaced per run)
 ``ml.ml_win_probability`` (one row per open opportunity), ``ml.ml_pipeline_forecast`` (month ×
 product family) and ``ml.ml_win_probability_calibration`` (the validation's calibration curves and
 Brier scores). ``marts.kpi_sop_monthly`` joins the scores (docs/sales_forecast.md).
