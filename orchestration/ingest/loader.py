@@ -47,6 +47,7 @@ from orchestration.ingest.readers import (
     json_document_check,
     json_keys_by_file,
     json_path,
+    number_records_by_file,
     parquet_columns,
     stage_group,
 )
@@ -548,6 +549,7 @@ def _stage(conn: duckdb.DuckDBPyConnection, spec: SourceSpec, files: list[_File]
             except READ_ERRORS as error:
                 conn.execute("delete from _stage where _file_id = ?", [file.file_id])
                 _reject(file, spec, f"the {spec.format.type} reader cannot read the file: {_first_line(error)}")
+    number_records_by_file(conn)
     if spec.format.type in ("jsonl", "json"):
         _json_drift(conn, spec, files, extras)
 
@@ -655,25 +657,38 @@ def _check_keys(conn: duckdb.DuckDBPyConnection, spec: SourceSpec, result: LoadR
     values = ", ".join(quote_identifier(c.name) for c in spec.columns)
     version = quote_identifier(spec.updated_at) if spec.updated_at else "null"
     table = f"{RAW_SCHEMA}.{quote_identifier(spec.table_name)}"
-    key_equal = " and ".join(f"p.{k} is not distinct from v.{k}" for k in keys)
+    key_list = ", ".join(keys)
+    same_key = lambda a, b: " and ".join(f"{a}.{k} is not distinct from {b}.{k}" for k in keys)  # noqa: E731
+    conn.execute(
+        f"""
+        create or replace temp table _prior_keys as
+        select {key_list}, {version} as _version, hash({values}) as _hash
+        from {table}
+        where (_export_date not between ? and ? or list_contains(?, _export_date))
+          and ({key_list}) in (select ({key_list}) from _typed where _errors is null)
+        """,
+        [result.start, result.end, result.deferred_days],
+    )
+    # Only a record whose key another record of this load or of an earlier day also has can be a
+    # duplicate or a conflict: the windows below sort those few, not every record loaded.
     conn.execute(
         f"""
         create or replace temp table _key_checks as
-        with v as (
-            select _stage_row, _file_id, {", ".join(keys)}, {version} as _version, hash({values}) as _hash
-            from _typed where _errors is null
+        with repeated as (
+            select {key_list} from _typed where _errors is null group by all having count(*) > 1
         ),
-        prior as (
-            select {", ".join(keys)}, {version} as _version, hash({values}) as _hash
-            from {table}
-            where (_export_date not between ? and ? or list_contains(?, _export_date))
-              and ({", ".join(keys)}) in (select ({", ".join(keys)}) from v)
+        v as (
+            select _stage_row, _file_id, {key_list}, {version} as _version, hash({values}) as _hash
+            from _typed t
+            where _errors is null
+              and (exists (select 1 from repeated r where {same_key("r", "t")})
+                   or exists (select 1 from _prior_keys p where {same_key("p", "t")}))
         ),
         against_prior as (
             select v._stage_row,
                 bool_or(p._hash = v._hash) as prior_duplicate,
                 bool_or(p._version is not distinct from v._version and p._hash <> v._hash and v._version is not null) as prior_conflict
-            from v join prior p on {key_equal}
+            from v join _prior_keys p on {same_key("p", "v")}
             group by v._stage_row
         ),
         windows as (
@@ -690,8 +705,7 @@ def _check_keys(conn: duckdb.DuckDBPyConnection, spec: SourceSpec, result: LoadR
         )
         select w.*, coalesce(a.prior_duplicate, false) as prior_duplicate, coalesce(a.prior_conflict, false) as prior_conflict
         from windows w left join against_prior a using (_stage_row)
-        """,
-        [result.start, result.end, result.deferred_days],
+        """
     )
     conflicts, flagged = conn.execute(
         "select count(*) filter (where file_conflict), count(*) filter (where file_duplicate or load_duplicate or prior_duplicate "
