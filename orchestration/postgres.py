@@ -134,8 +134,12 @@ class PostgresWarehouse:
     def load_export_days(self, spec, landing, start, end, quarantine, preview_rows=0):
         from orchestration.ingest.loaded_days import examine_loaded_days
         from orchestration.ingest.postgres import load_export_days_into_postgres
+        from orchestration.warehouse import INGEST_MEMORY_MB
 
-        with connect(self.settings) as pg, load_export_days_into_postgres(pg, spec, landing, start, end, quarantine) as (result, duck):
+        with (
+            connect(self.settings) as pg,
+            load_export_days_into_postgres(pg, spec, landing, start, end, quarantine, INGEST_MEMORY_MB) as (result, duck),
+        ):
             loaded = examine_loaded_days(duck, spec, start, end, preview_rows)
         return result, loaded
 
