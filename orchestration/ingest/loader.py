@@ -685,17 +685,17 @@ def _check_keys(conn: duckdb.DuckDBPyConnection, spec: SourceSpec, result: LoadR
     )
     # Only a record whose key another record of this load or of an earlier day also has can be a
     # duplicate or a conflict: the windows below sort those few, not every record loaded.
+    conn.execute(f"create or replace temp table _repeated_keys as select {key_list} from _typed where _errors is null group by all having count(*) > 1")
+    if not conn.execute("select exists (from _repeated_keys) or exists (from _prior_keys)").fetchone()[0]:
+        return
     conn.execute(
         f"""
         create or replace temp table _key_checks as
-        with repeated as (
-            select {key_list} from _typed where _errors is null group by all having count(*) > 1
-        ),
-        v as (
+        with v as (
             select _stage_row, _file_id, {key_list}, {version} as _version, hash({values}) as _hash
             from _typed t
             where _errors is null
-              and (exists (select 1 from repeated r where {same_key("r", "t")})
+              and (exists (select 1 from _repeated_keys r where {same_key("r", "t")})
                    or exists (select 1 from _prior_keys p where {same_key("p", "t")}))
         ),
         against_prior as (
