@@ -186,7 +186,7 @@ def limit_memory(conn: duckdb.DuckDBPyConnection, spec: SourceSpec, files: list[
     their records stream into temporary tables, which spill to disk beyond the limit. A JSON file is read
     whole (its text, then its lines), so the limit grows by JSON_MEMORY_FACTOR times the largest one."""
     largest = max((f.size_bytes for f in files), default=0) if spec.format.type in ("json", "jsonl") else 0
-    conn.execute(f"set memory_limit = '{limit_mb + JSON_MEMORY_FACTOR * largest // MB}MB'")
+    conn.execute(f"set memory_limit = '{limit_mb + JSON_MEMORY_FACTOR * largest // MB}MiB'")
 
 
 # --- which files to read -------------------------------------------------------------------
