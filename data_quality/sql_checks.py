@@ -82,21 +82,21 @@ def check_rows(
     """
     described = conn.execute(f"select * from {relation} limit 0").description
     observed = sorted(column[0] for column in described if column[0] not in hidden)
-    value_rules = [rule for rule in rules if not isinstance(rule, ColumnsPresent)]
-    counts = [f"count(*) filter (where {rule.breaks(_identifier(rule.column))})" for rule in value_rules]
+    value_rules = {index: rule for index, rule in enumerate(rules) if not isinstance(rule, ColumnsPresent)}
+    counts = [f"count(*) filter (where {rule.breaks(_identifier(rule.column))})" for rule in value_rules.values()]
     rows, *broken = conn.execute(f"select count(*), {', '.join(counts) or '0'} from {relation} where {where}", list(params)).fetchone()
+    broken_by_index = dict(zip(value_rules, broken))
     failures = []
-    broken_of = dict(zip(map(id, value_rules), broken))
-    for rule in rules:
+    for index, rule in enumerate(rules):  # in the suite's order, as Great Expectations reports them
         if isinstance(rule, ColumnsPresent):
             if not set(rule.columns) <= set(observed):
                 failures.append(ExpectationFailure(rule.expectation, None, None, [], observed))
-        elif broken_of[id(rule)]:
+        elif broken_by_index[index]:
             column = _identifier(rule.column)
             examples = conn.execute(
                 f"select {column} from {relation} where ({where}) and {rule.breaks(column)} order by rowid limit {EXAMPLES}", list(params)
             ).fetchall()
-            failures.append(ExpectationFailure(rule.expectation, rule.column, broken_of[id(rule)], [plain(v) for (v,) in examples]))
+            failures.append(ExpectationFailure(rule.expectation, rule.column, broken_by_index[index], [plain(v) for (v,) in examples]))
     return QualityReport(suite=suite, rows=rows, evaluated=len(rules), failures=failures)
 
 

@@ -28,8 +28,9 @@ DUCKDB = "duckdb"
 POSTGRES = "postgres"
 ENGINES = (DUCKDB, POSTGRES)
 TARGET_VARIABLE = "SALESOPS_DBT_TARGET"
-# DuckDB's memory for one ingestion step (beyond it, temporary tables spill to disk): the step's memory
-# does not grow with the data. Measured at 1M order lines: 256 MB costs no time, 200 MB some.
+# DuckDB's memory (MiB) for one ingestion step (beyond it, temporary tables spill to disk): the step's
+# memory does not grow with the data. At 1M order lines 256 MiB cost little time against no bound
+# (within the noise of a shared machine); 200 MiB slowed typing the largest tables.
 INGEST_MEMORY_MB = 256
 
 
