@@ -17,7 +17,6 @@ from pathlib import Path
 import duckdb
 
 from orchestration.ingest.sql import quote_identifier, quote_literal
-from orchestration.warehouse import rows_of_export_days
 
 COPY_CHUNK_BYTES = 1 << 20
 
@@ -132,11 +131,16 @@ class PostgresWarehouse:
     def describe(self) -> str:
         return self.settings.describe()
 
-    def load_export_days(self, spec, landing, start, end, quarantine):
+    def load_export_days(self, spec, landing, start, end, quarantine, preview_rows=0):
+        from orchestration.ingest.loaded_days import examine_loaded_days
         from orchestration.ingest.postgres import load_export_days_into_postgres
+        from orchestration.warehouse import INGEST_MEMORY_MB
 
-        with connect(self.settings) as pg, load_export_days_into_postgres(pg, spec, landing, start, end, quarantine) as (result, duck):
-            loaded = rows_of_export_days(duck, spec, start, end)
+        with (
+            connect(self.settings) as pg,
+            load_export_days_into_postgres(pg, spec, landing, start, end, quarantine, INGEST_MEMORY_MB) as (result, duck),
+        ):
+            loaded = examine_loaded_days(duck, spec, start, end, preview_rows)
         return result, loaded
 
     def read_frame(self, sql):

@@ -21,12 +21,17 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from orchestration.ingest import LoadResult, SourceSpec
+    from orchestration.ingest.loaded_days import LoadedDays
     from orchestration.settings import Paths
 
 DUCKDB = "duckdb"
 POSTGRES = "postgres"
 ENGINES = (DUCKDB, POSTGRES)
 TARGET_VARIABLE = "SALESOPS_DBT_TARGET"
+# DuckDB's memory (MiB) for one ingestion step (beyond it, temporary tables spill to disk): the step's
+# memory does not grow with the data. At 1M order lines 256 MiB cost little time against no bound
+# (within the noise of a shared machine); 200 MiB slowed typing the largest tables.
+INGEST_MEMORY_MB = 256
 
 
 @contextmanager
@@ -66,9 +71,10 @@ class Warehouse(Protocol):
         """Where the warehouse is, for messages (never a password)."""
 
     def load_export_days(
-        self, spec: SourceSpec, landing: Path | str, start: date, end: date, quarantine: Path | str | None
-    ) -> tuple[LoadResult, pd.DataFrame]:
-        """Load export days [start, end] into the spec's raw table; the result and the rows of those days."""
+        self, spec: SourceSpec, landing: Path | str, start: date, end: date, quarantine: Path | str | None, preview_rows: int = 0
+    ) -> tuple[LoadResult, LoadedDays]:
+        """Load export days [start, end] into the spec's raw table; the result, and the spec check, count and
+        preview of those days' rows (computed in SQL: the rows are not read into Python)."""
 
     def read_frame(self, sql: str) -> pd.DataFrame:
         """The result of a query as a frame: decimals as floats, dates as datetime64."""
@@ -88,12 +94,13 @@ class DuckDBWarehouse:
     def describe(self) -> str:
         return str(self.path)
 
-    def load_export_days(self, spec, landing, start, end, quarantine):
+    def load_export_days(self, spec, landing, start, end, quarantine, preview_rows=0):
         from orchestration.ingest import load_export_days
+        from orchestration.ingest.loaded_days import examine_loaded_days
 
-        with warehouse_connection(self.path) as conn:
-            result = load_export_days(conn, spec, landing, start, end, quarantine)
-            loaded = rows_of_export_days(conn, spec, start, end)
+        with warehouse_connection(self.path) as conn:  # spills to warehouse.duckdb.tmp beside the warehouse
+            result = load_export_days(conn, spec, landing, start, end, quarantine, memory_limit_mb=INGEST_MEMORY_MB)
+            loaded = examine_loaded_days(conn, spec, start, end, preview_rows)
         return result, loaded
 
     def read_frame(self, sql):
@@ -110,17 +117,6 @@ class DuckDBWarehouse:
             except BaseException:
                 conn.execute("rollback")
                 raise
-
-
-def rows_of_export_days(conn: duckdb.DuckDBPyConnection, spec: SourceSpec, start: date, end: date) -> pd.DataFrame:
-    """The spec's raw rows of export days [start, end] in a DuckDB connection, without the bookkeeping columns."""
-    from orchestration.ingest.sql import quote_identifier
-
-    return conn.execute(
-        f"select * exclude (_source_file, _loaded_at) from raw.{quote_identifier(spec.table_name)} "
-        "where _export_date between ? and ?",
-        [start, end],
-    ).df()
 
 
 def _write_frame(conn: duckdb.DuckDBPyConnection, write: FrameWrite) -> None:

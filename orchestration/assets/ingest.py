@@ -9,13 +9,14 @@ import dagster as dg
 import pandas as pd
 
 import data_quality
-from data_quality.suites.raw import raw_table_expectations
 from orchestration.ingest import LoadResult, SourceSpec, load_specs
+from orchestration.ingest.loaded_days import LoadedDays
 from orchestration.partitions import RAW_FRESHNESS, WAREHOUSE_POOL, window_dates
 from orchestration.resources import SalesopsHome
 
 SPEC_CHECK = "rows_meet_spec_rules"
 REJECTS_CHECK = "no_rejected_records"
+PREVIEW_ROWS = 10
 
 
 def build_ingest_assets(partitions: dg.PartitionsDefinition) -> list[dg.AssetsDefinition]:
@@ -50,13 +51,16 @@ def build_ingest_asset(spec: SourceSpec, partitions: dg.PartitionsDefinition) ->
     def ingest(context: dg.AssetExecutionContext, salesops: SalesopsHome):
         paths = salesops.paths
         start, end = window_dates(context.partition_time_window)
-        result, loaded = salesops.warehouse.load_export_days(spec, paths.landing, start, end, paths.quarantine)
+        detailed = start == end
+        result, loaded = salesops.warehouse.load_export_days(
+            spec, paths.landing, start, end, paths.quarantine, preview_rows=PREVIEW_ROWS if detailed else 0
+        )
         context.log.info(
             f"raw.{spec.table_name} {start}..{end}: {len(result.files)} files, {result.rows_read} read, "
             f"{result.rows_loaded} loaded, {result.rows_rejected} rejected"
         )
-        yield dg.MaterializeResult(metadata=_load_metadata(result, loaded, detailed=start == end))
-        report = data_quality.validate_frame(loaded, f"raw.{spec.table_name}", _expectations(spec))
+        yield dg.MaterializeResult(metadata=_load_metadata(result, loaded))
+        report = loaded.report
         yield dg.AssetCheckResult(
             check_name=SPEC_CHECK,
             passed=report.success,
@@ -75,16 +79,7 @@ def build_ingest_asset(spec: SourceSpec, partitions: dg.PartitionsDefinition) ->
     return ingest
 
 
-def _expectations(spec: SourceSpec) -> list:
-    return raw_table_expectations(
-        columns=[c.name for c in spec.columns],
-        required=[c.name for c in spec.required_columns],
-        ranges={c.name: c.value_range for c in spec.columns if c.value_range},
-        allowed_values={c.name: c.allowed_values for c in spec.columns if c.allowed_values},
-    )
-
-
-def _load_metadata(result: LoadResult, loaded: pd.DataFrame, detailed: bool) -> dict[str, dg.MetadataValue | int | str]:
+def _load_metadata(result: LoadResult, loaded: LoadedDays) -> dict[str, dg.MetadataValue | int | str]:
     """What the UI shows on each partition's materialization: counts always; the file manifest and
     a preview only for a one-day run (a range run copies its metadata to every day it covers, so a
     backfill of years would store the same tables thousands of times; raw._load_manifest has them).
@@ -96,9 +91,9 @@ def _load_metadata(result: LoadResult, loaded: pd.DataFrame, detailed: bool) -> 
         "rows_rejected": result.rows_rejected,
         "files_rejected": len(result.rejected_files),
         "export_days": f"{result.start} .. {result.end}",
-        "dagster/row_count": len(loaded),
+        "dagster/row_count": loaded.rows,
     }
-    if not detailed:
+    if loaded.preview is None:
         return counts
     manifest = pd.DataFrame(
         [
@@ -116,7 +111,7 @@ def _load_metadata(result: LoadResult, loaded: pd.DataFrame, detailed: bool) -> 
     return {
         **counts,
         "load_manifest": dg.MetadataValue.md(manifest.tail(31).to_markdown(index=False) if len(manifest) else "no files"),
-        "preview": dg.MetadataValue.md(loaded.head(10).to_markdown(index=False) if len(loaded) else "no rows"),
+        "preview": dg.MetadataValue.md(loaded.preview.to_markdown(index=False) if len(loaded.preview) else "no rows"),
     }
 
 

@@ -47,6 +47,7 @@ from orchestration.ingest.readers import (
     json_document_check,
     json_keys_by_file,
     json_path,
+    number_records_by_file,
     parquet_columns,
     stage_group,
 )
@@ -63,6 +64,8 @@ from orchestration.ingest.sql import (
 
 MAX_NAMES_IN_NOTE = 10
 INSERT_BATCH = 200
+MB = 1 << 20
+JSON_MEMORY_FACTOR = 3  # measured: staging a 290 MB JSON-lines file needs 2.6 times its size at once
 FRAME_INSERT_MIN_ROWS = 20  # measured: 415 manifest rows take 1.1 s as bound parameters, 0.08 s as a frame
 
 
@@ -141,6 +144,7 @@ def load_export_days(
     end: date,
     quarantine: Path | str | None = None,
     publish: Callable[[LoadResult], None] | None = None,
+    memory_limit_mb: int | None = None,
 ) -> LoadResult:
     """Replace the rows of export days [start, end] in the spec's raw table with what the files hold.
 
@@ -148,7 +152,8 @@ def load_export_days(
     local folder or an ``s3://`` URL that rejected files are moved to. ``publish`` (optional) is
     called once the load is committed to ``conn`` and before any file moves to quarantine: another
     warehouse takes the load over there (orchestration/ingest/postgres.py), and if it fails, the
-    files stay where a re-run finds them.
+    files stay where a re-run finds them. ``memory_limit_mb`` (optional) bounds DuckDB's memory for
+    the load (:func:`limit_memory`); the connection's temporary directory takes what does not fit.
     """
     ensure_bookkeeping(conn)
     conn.execute(raw_table_ddl(RAW_SCHEMA, spec.table_name, spec.columns))
@@ -156,6 +161,8 @@ def load_export_days(
     store = open_landing(landing)
     with tempfile.TemporaryDirectory(prefix="salesops-ingest-") as staging:
         files = _plan(conn, spec, store, start, end, Path(staging), result)
+        if memory_limit_mb is not None:
+            limit_memory(conn, spec, [f.load for f in files if f.load.status == "loaded"], memory_limit_mb)
         extras = _prepare(conn, spec, files, Path(staging))
         _stage(conn, spec, files, extras)
         _mark_duplicate_files(conn, files)
@@ -172,6 +179,14 @@ def load_export_days(
         if file.load.status == "rejected_file" and file.landed.refused is None:
             store.quarantine(file.landed, file.load.reason or "", quarantine)
     return result
+
+
+def limit_memory(conn: duckdb.DuckDBPyConnection, spec: SourceSpec, files: list[FileLoad], limit_mb: int) -> None:
+    """Bound DuckDB's memory for this load to ``limit_mb``, whatever the number and size of CSV and Parquet files:
+    their records stream into temporary tables, which spill to disk beyond the limit. A JSON file is read
+    whole (its text, then its lines), so the limit grows by JSON_MEMORY_FACTOR times the largest one."""
+    largest = max((f.size_bytes for f in files), default=0) if spec.format.type in ("json", "jsonl") else 0
+    conn.execute(f"set memory_limit = '{limit_mb + JSON_MEMORY_FACTOR * largest // MB}MiB'")
 
 
 # --- which files to read -------------------------------------------------------------------
@@ -548,6 +563,7 @@ def _stage(conn: duckdb.DuckDBPyConnection, spec: SourceSpec, files: list[_File]
             except READ_ERRORS as error:
                 conn.execute("delete from _stage where _file_id = ?", [file.file_id])
                 _reject(file, spec, f"the {spec.format.type} reader cannot read the file: {_first_line(error)}")
+    number_records_by_file(conn)
     if spec.format.type in ("jsonl", "json"):
         _json_drift(conn, spec, files, extras)
 
@@ -655,25 +671,38 @@ def _check_keys(conn: duckdb.DuckDBPyConnection, spec: SourceSpec, result: LoadR
     values = ", ".join(quote_identifier(c.name) for c in spec.columns)
     version = quote_identifier(spec.updated_at) if spec.updated_at else "null"
     table = f"{RAW_SCHEMA}.{quote_identifier(spec.table_name)}"
-    key_equal = " and ".join(f"p.{k} is not distinct from v.{k}" for k in keys)
+    key_list = ", ".join(keys)
+    same_key = lambda a, b: " and ".join(f"{a}.{k} is not distinct from {b}.{k}" for k in keys)  # noqa: E731
+    conn.execute(
+        f"""
+        create or replace temp table _prior_keys as
+        select {key_list}, {version} as _version, hash({values}) as _hash
+        from {table}
+        where (_export_date not between ? and ? or list_contains(?, _export_date))
+          and ({key_list}) in (select ({key_list}) from _typed where _errors is null)
+        """,
+        [result.start, result.end, result.deferred_days],
+    )
+    # Only a record whose key another record of this load or of an earlier day also has can be a
+    # duplicate or a conflict: the windows below sort those few, not every record loaded.
+    conn.execute(f"create or replace temp table _repeated_keys as select {key_list} from _typed where _errors is null group by all having count(*) > 1")
+    if not conn.execute("select exists (from _repeated_keys) or exists (from _prior_keys)").fetchone()[0]:
+        return
     conn.execute(
         f"""
         create or replace temp table _key_checks as
         with v as (
-            select _stage_row, _file_id, {", ".join(keys)}, {version} as _version, hash({values}) as _hash
-            from _typed where _errors is null
-        ),
-        prior as (
-            select {", ".join(keys)}, {version} as _version, hash({values}) as _hash
-            from {table}
-            where (_export_date not between ? and ? or list_contains(?, _export_date))
-              and ({", ".join(keys)}) in (select ({", ".join(keys)}) from v)
+            select _stage_row, _file_id, {key_list}, {version} as _version, hash({values}) as _hash
+            from _typed t
+            where _errors is null
+              and (exists (select 1 from _repeated_keys r where {same_key("r", "t")})
+                   or exists (select 1 from _prior_keys p where {same_key("p", "t")}))
         ),
         against_prior as (
             select v._stage_row,
                 bool_or(p._hash = v._hash) as prior_duplicate,
                 bool_or(p._version is not distinct from v._version and p._hash <> v._hash and v._version is not null) as prior_conflict
-            from v join prior p on {key_equal}
+            from v join _prior_keys p on {same_key("p", "v")}
             group by v._stage_row
         ),
         windows as (
@@ -690,8 +719,7 @@ def _check_keys(conn: duckdb.DuckDBPyConnection, spec: SourceSpec, result: LoadR
         )
         select w.*, coalesce(a.prior_duplicate, false) as prior_duplicate, coalesce(a.prior_conflict, false) as prior_conflict
         from windows w left join against_prior a using (_stage_row)
-        """,
-        [result.start, result.end, result.deferred_days],
+        """
     )
     conflicts, flagged = conn.execute(
         "select count(*) filter (where file_conflict), count(*) filter (where file_duplicate or load_duplicate or prior_duplicate "

@@ -10,6 +10,7 @@ loads of one raw table from interleaving.
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -27,14 +28,18 @@ from orchestration.postgres import copy_duckdb_to_postgres, copy_postgres_to_duc
 
 @contextmanager
 def load_export_days_into_postgres(
-    pg, spec: SourceSpec, landing: Path | str, start: date, end: date, quarantine: Path | str | None = None
+    pg, spec: SourceSpec, landing: Path | str, start: date, end: date, quarantine: Path | str | None = None,
+    memory_limit_mb: int | None = None,
 ) -> Iterator[tuple[LoadResult, duckdb.DuckDBPyConnection]]:
     """Load export days [start, end] of ``spec`` into PostgreSQL; yields the result and the DuckDB mirror
-    (which then holds the raw table as PostgreSQL has it after the load) for reading back."""
+    (which then holds the raw table as PostgreSQL has it after the load) for reading back. With
+    ``memory_limit_mb`` the mirror spills to a temporary folder beyond that much memory."""
     table = f"{RAW_SCHEMA}.{quote_identifier(spec.table_name)}"
     duck = duckdb.connect()
+    spill = tempfile.TemporaryDirectory(prefix="salesops-mirror-")
     try:
         duck.execute("set TimeZone = 'UTC'")
+        duck.execute(f"set temp_directory = {quote_literal(spill.name)}")
         with pg.cursor() as cursor:
 
             def publish(result: LoadResult) -> None:  # one transaction: the load lands whole or not at all
@@ -47,7 +52,7 @@ def load_export_days_into_postgres(
                 pg.commit()
                 _mirror(cursor, duck, spec)
                 pg.commit()
-                result = load_export_days(duck, spec, landing, start, end, quarantine, publish=publish)
+                result = load_export_days(duck, spec, landing, start, end, quarantine, publish=publish, memory_limit_mb=memory_limit_mb)
             finally:
                 pg.rollback()
                 cursor.execute("select pg_advisory_unlock(hashtext(%s))", [table])
@@ -55,6 +60,7 @@ def load_export_days_into_postgres(
         yield result, duck
     finally:
         duck.close()
+        spill.cleanup()
 
 
 def ensure_postgres_tables(cursor, spec: SourceSpec) -> None:

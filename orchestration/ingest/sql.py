@@ -153,6 +153,9 @@ def error_expression(column: ColumnSpec, fmt: FormatSpec, with_rules: bool | Non
         with_rules = column.on_rule_violation == "reject"
     where = _where(column)
     checks = []
+    if column.type != "varchar":  # a parsed value is present and well-formed: only its rules are left to check
+        rules = _rule_checks(column, fmt, typed) if with_rules else []
+        checks.append(f"when {typed} is not null then " + (f"case {' '.join(rules)} end" if rules else "null"))
     if column.required:
         checks.append(f"when {_missing(column, fmt)} then {quote_literal(where + ': required value is empty')}")
     else:

@@ -172,7 +172,7 @@ def test_copy_load_is_idempotent(engines) -> None:
     rows_after, manifest_after = _raw_state(postgres, spec.table_name)
     columns = [c for c in rows_before.columns if c != "_loaded_at"]
     pd.testing.assert_frame_equal(rows_after[columns], rows_before[columns])
-    assert len(rows_after) == result.rows_loaded == len(loaded) > 0
+    assert len(rows_after) == result.rows_loaded == loaded.rows > 0
     again = manifest_after[manifest_after["load_id"] == result.load_id]
     assert len(manifest_after) == len(manifest_before) + len(again)
     first_load = manifest_before[manifest_before["status"] == "loaded"].groupby("source_file")["rows_loaded"].sum()
