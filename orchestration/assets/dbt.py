@@ -3,14 +3,14 @@ models that read the forecasts (built after the ML step).
 
 dbt runs as one invocation per step: the daily facts in ``daily_load``; the warehouse, then (after
 the forecasting assets) the S&OP marts and the ``bi`` interface in ``warehouse_build``. The
-partition window reaches the incremental models as the vars ``min_date`` / ``max_date``. The
-manifest comes from ``dbt parse``.
+partition window reaches the incremental models as the environment variables
+``SALESOPS_PARTITION_MIN_DATE`` / ``SALESOPS_PARTITION_MAX_DATE`` (not ``--vars``, which would cost a
+full parse per invocation). The manifest comes from ``dbt parse``.
 """
 
 
 import fcntl
 import importlib.metadata
-import json
 import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -88,12 +88,18 @@ class SalesopsDbtTranslator(DagsterDbtTranslator):
         return "bi" if schema == "bi" else "warehouse"
 
 
-def dbt_build_args(window: tuple[date, date] | None) -> list[str]:
-    """The dbt command a run executes: ``build``, with the partition window as vars when there is one."""
-    args = ["build"]
-    if window is not None:
-        args += ["--vars", json.dumps({"min_date": window[0].isoformat(), "max_date": window[1].isoformat()})]
-    return args
+PARTITION_MIN_DATE_VARIABLE = "SALESOPS_PARTITION_MIN_DATE"
+PARTITION_MAX_DATE_VARIABLE = "SALESOPS_PARTITION_MAX_DATE"
+
+
+def partition_window_environment(window: tuple[date, date]) -> dict[str, str]:
+    """The environment variables that give the incremental facts their window of inclusive export
+    days (read by dbt_project/macros/partition_window.sql).
+
+    Not ``--vars``: dbt throws its partial parse away whenever the vars change, so a window passed
+    as vars made every daily load parse the whole project again.
+    """
+    return {PARTITION_MIN_DATE_VARIABLE: window[0].isoformat(), PARTITION_MAX_DATE_VARIABLE: window[1].isoformat()}
 
 
 def build_dbt_assets(partitions: dg.PartitionsDefinition) -> list[dg.AssetsDefinition]:
@@ -112,9 +118,9 @@ def build_dbt_assets(partitions: dg.PartitionsDefinition) -> list[dg.AssetsDefin
         pool=WAREHOUSE_POOL,
     )
     def dbt_daily_facts(context: dg.AssetExecutionContext, dbt: DbtCliResource, salesops: SalesopsHome):
-        args = dbt_build_args(window_dates(context.partition_time_window))
-        with dbt_home(salesops):
-            yield from dbt.cli(args, context=context).stream()
+        window = partition_window_environment(window_dates(context.partition_time_window))
+        with dbt_home(salesops), environment_set(window):
+            yield from dbt.cli(["build"], context=context).stream()
 
     @dbt_assets(
         manifest=project.manifest_path,
@@ -126,7 +132,7 @@ def build_dbt_assets(partitions: dg.PartitionsDefinition) -> list[dg.AssetsDefin
     )
     def dbt_warehouse(context: dg.AssetExecutionContext, dbt: DbtCliResource, salesops: SalesopsHome):
         with dbt_home(salesops):
-            yield from dbt.cli(dbt_build_args(None), context=context).stream()
+            yield from dbt.cli(["build"], context=context).stream()
 
     @dbt_assets(
         manifest=project.manifest_path,
@@ -138,7 +144,7 @@ def build_dbt_assets(partitions: dg.PartitionsDefinition) -> list[dg.AssetsDefin
     )
     def dbt_sop_and_bi(context: dg.AssetExecutionContext, dbt: DbtCliResource, salesops: SalesopsHome):
         with dbt_home(salesops):
-            yield from dbt.cli(dbt_build_args(None), context=context).stream()
+            yield from dbt.cli(["build"], context=context).stream()
 
     return [dbt_daily_facts, dbt_warehouse, dbt_sop_and_bi]
 

@@ -1,26 +1,33 @@
-"""The dbt command a run executes is computed by a pure function."""
+"""What a run hands to dbt is computed by pure functions: the partition window as environment variables."""
 
 from __future__ import annotations
 
-import json
+import os
 from datetime import date, datetime, timezone
 
 import dagster as dg
 
-from orchestration.assets.dbt import dbt_build_args
+from orchestration.assets.dbt import partition_window_environment
 from orchestration.partitions import window_dates
+from orchestration.settings import environment_set
 
 
-def test_unpartitioned_build_has_no_vars() -> None:
-    assert dbt_build_args(None) == ["build"]
-
-
-def test_partition_window_becomes_inclusive_vars() -> None:
+def test_partition_window_becomes_inclusive_environment_variables() -> None:
     window = dg.TimeWindow(datetime(2024, 3, 1, tzinfo=timezone.utc), datetime(2024, 3, 8, tzinfo=timezone.utc))
-    args = dbt_build_args(window_dates(window))
-    assert args[:2] == ["build", "--vars"]
-    assert json.loads(args[2]) == {"min_date": "2024-03-01", "max_date": "2024-03-07"}
+    assert partition_window_environment(window_dates(window)) == {
+        "SALESOPS_PARTITION_MIN_DATE": "2024-03-01",
+        "SALESOPS_PARTITION_MAX_DATE": "2024-03-07",
+    }
 
 
 def test_single_day_window() -> None:
     assert window_dates(dg.TimeWindow(datetime(2024, 2, 29), datetime(2024, 3, 1))) == (date(2024, 2, 29), date(2024, 2, 29))
+
+
+def test_the_window_is_set_for_the_block_only(monkeypatch) -> None:
+    monkeypatch.setenv("SALESOPS_PARTITION_MIN_DATE", "2020-01-01")
+    monkeypatch.delenv("SALESOPS_PARTITION_MAX_DATE", raising=False)
+    with environment_set(partition_window_environment((date(2024, 3, 1), date(2024, 3, 2)))):
+        assert (os.environ["SALESOPS_PARTITION_MIN_DATE"], os.environ["SALESOPS_PARTITION_MAX_DATE"]) == ("2024-03-01", "2024-03-02")
+    assert os.environ["SALESOPS_PARTITION_MIN_DATE"] == "2020-01-01"
+    assert "SALESOPS_PARTITION_MAX_DATE" not in os.environ
