@@ -57,47 +57,102 @@ bounds as (
     from opportunities
 ),
 
-days as (
-    {{ date_spine('(select first_day from bounds)', '(select last_day from bounds)') }}
-),
-
-open_by_day as (
+-- each open state's days inside the bounds: [start_day, end_day), end_day exclusive
+clipped_states as (
     select
-        days.date_day,
         open_states.opportunity_id,
         open_states.stage_name,
         open_states.amount,
-        open_states.probability
+        open_states.probability,
+        greatest(open_states.first_day, bounds.first_day) as start_day,
+        least(coalesce(open_states.end_day, {{ add_days('bounds.last_day', 1) }}), {{ add_days('bounds.last_day', 1) }}) as end_day
     from open_states
-    inner join days
-        on days.date_day >= open_states.first_day
-        and (open_states.end_day is null or days.date_day < open_states.end_day)
+    cross join bounds
+),
+
+-- the state's measures, each row cast before any summing: the sums are exact whatever the order
+measured_states as (
+    select
+        clipped_states.start_day,
+        clipped_states.end_day,
+        clipped_states.stage_name,
+        opportunities.owner_id as sales_rep_id,
+        opportunities.product_family,
+        reps.territory,
+        cast(coalesce(clipped_states.amount, 0) as {{ exact_measure_type() }}) as amount,
+        cast(
+            coalesce(clipped_states.amount, 0) * coalesce(clipped_states.probability, 0) / 100.0 as {{ exact_measure_type() }}
+        ) as weighted_amount
+    from clipped_states
+    inner join opportunities
+        on clipped_states.opportunity_id = opportunities.opportunity_id
+    left join reps
+        on opportunities.owner_id = reps.user_id
+    where clipped_states.start_day < clipped_states.end_day
+),
+
+-- a state enters its group's pipeline on its first day and leaves it on its end day
+changes as (
+    select start_day as change_day, stage_name, sales_rep_id, product_family, territory,
+        1 as opportunities_change, amount as amount_change, weighted_amount as weighted_amount_change
+    from measured_states
+    union all
+    select end_day as change_day, stage_name, sales_rep_id, product_family, territory,
+        -1 as opportunities_change, -amount as amount_change, -weighted_amount as weighted_amount_change
+    from measured_states
+),
+
+changes_per_day as (
+    select
+        change_day, stage_name, sales_rep_id, product_family, territory,
+        sum(opportunities_change) as opportunities_change,
+        sum(amount_change) as amount_change,
+        sum(weighted_amount_change) as weighted_amount_change
+    from changes
+    group by change_day, stage_name, sales_rep_id, product_family, territory
+),
+
+-- running sums: the group's open pipeline from a change day up to the day before its next change
+pipeline_periods as (
+    select
+        change_day as from_day,
+        coalesce(
+            lead(change_day) over group_days,
+            {{ add_days('(select last_day from bounds)', 1) }}
+        ) as until_day,
+        stage_name, sales_rep_id, product_family, territory,
+        cast(sum(opportunities_change) over group_days as {{ dbt.type_bigint() }}) as open_opportunities,
+        sum(amount_change) over group_days as open_amount,
+        sum(weighted_amount_change) over group_days as weighted_amount
+    from changes_per_day
+    -- one row per group and change day, so the default frame (up to the current day) is a running sum
+    window group_days as (partition by stage_name, sales_rep_id, product_family, territory order by change_day)
+),
+
+days as (
+    {{ date_spine('(select first_day from bounds)', '(select last_day from bounds)') }}
 ),
 
 final as (
     select
         -- grain
-        open_by_day.date_day,
-        open_by_day.stage_name,
-        opportunities.owner_id as sales_rep_id,
-        opportunities.product_family,
+        days.date_day,
+        pipeline_periods.stage_name,
+        pipeline_periods.sales_rep_id,
+        pipeline_periods.product_family,
 
         -- the rep's territory (an attribute of sales_rep_id, kept for slicing)
-        reps.territory,
+        pipeline_periods.territory,
 
         -- measures
-        count(*) as open_opportunities,
-        cast(sum(cast(coalesce(open_by_day.amount, 0) as {{ exact_measure_type() }})) as {{ kpi_amount_type() }}) as open_amount,
-        cast(
-            sum(cast(coalesce(open_by_day.amount, 0) * coalesce(open_by_day.probability, 0) / 100.0 as {{ exact_measure_type() }}))
-            as {{ kpi_amount_type() }}
-        ) as weighted_amount
-    from open_by_day
-    inner join opportunities
-        on open_by_day.opportunity_id = opportunities.opportunity_id
-    left join reps
-        on opportunities.owner_id = reps.user_id
-    group by 1, 2, 3, 4, 5
+        pipeline_periods.open_opportunities,
+        cast(pipeline_periods.open_amount as {{ kpi_amount_type() }}) as open_amount,
+        cast(pipeline_periods.weighted_amount as {{ kpi_amount_type() }}) as weighted_amount
+    from pipeline_periods
+    inner join days
+        on days.date_day >= pipeline_periods.from_day
+        and days.date_day < pipeline_periods.until_day
+    where pipeline_periods.open_opportunities > 0
 )
 
 select * from final
