@@ -44,3 +44,24 @@
     ) as bounds
     where numbers.n <= {{ dbt.datediff('bounds.start_month', 'bounds.end_month', 'month') }}
 {%- endmacro %}
+
+{#
+    A FROM item to join laterally: every day from `from_day` up to the day before `until_day`
+    (columns of the row it is joined to), as column `date_day` of `alias`. Cheaper than joining a
+    date spine on two inequalities when each row covers its own stretch of days.
+#}
+{% macro days_from_until(from_day, until_day, alias) -%}
+    {{ return(adapter.dispatch('days_from_until', 'salesops')(from_day, until_day, alias)) }}
+{%- endmacro %}
+
+{# generate_series over timestamps: DuckDB and PostgreSQL alike (the date is taken from each timestamp). #}
+{% macro default__days_from_until(from_day, until_day, alias) -%}
+    (
+        select cast(day_at as date) as date_day
+        from generate_series(
+            cast({{ from_day }} as {{ dbt.type_timestamp() }}),
+            cast({{ until_day }} as {{ dbt.type_timestamp() }}) - interval '1 day',
+            interval '1 day'
+        ) as series(day_at)
+    ) as {{ alias }}
+{%- endmacro %}

@@ -45,35 +45,52 @@
 {%- endmacro %}
 
 {#
-    DuckDB: the same choice, with the fingerprint computed only for the versions that tie for the
-    latest on every other column (about one row per key), not for every version of every key: the
-    fingerprint (the whole row cast to text, hashed) was the largest part of staging's cost at 1M
-    order lines. `exclude` drops the rank again, so a candidate's fingerprint is its raw row's.
+    DuckDB: the same choice, with the fingerprint computed only for the keys whose latest versions
+    tie on every other column (none in the demo data): one ordering of all versions, which also
+    says whether the first version ties with the second; the fingerprint then decides among the
+    tied keys' versions only. Computing the fingerprint (the whole row cast to text, hashed) for
+    every version took a third of the time of a staging model at 1M order lines.
 #}
 {% macro duckdb__latest_per_key(relation, key_columns, order_by) -%}
-    select *
-    from (
+    {%- set ordering_columns = order_by + ['_export_date', '_loaded_at', '_source_file'] -%}
+    with positioned_versions as (
         select
-            candidates.*,
-            row_number() over (
-                partition by {{ key_columns | join(', ') }}
-                order by {{ row_fingerprint('candidates') }} desc
-            ) as _version_rank
-        from (
-            select * exclude (_order_rank)
-            from (
-                select
-                    versions.*,
-                    rank() over (
-                        partition by {{ key_columns | join(', ') }}
-                        order by {{ version_ordering(order_by) | join(', ') }}
-                    ) as _order_rank
-                from {{ relation }} as versions
-            ) as ordered_versions
-            where _order_rank = 1
-        ) as candidates
-    ) as ranked_versions
-    where _version_rank = 1
+            versions.*,
+            row_number() over latest_first as _position,
+            lead(true, 1, false) over latest_first
+            {%- for column in ordering_columns %}
+                and lead({{ column }}) over latest_first is not distinct from {{ column }}
+            {%- endfor %} as _ties_with_next
+        from {{ relation }} as versions
+        window latest_first as (
+            partition by {{ key_columns | join(', ') }}
+            order by {{ version_ordering(order_by) | join(', ') }}
+        )
+    ),
+
+    tied_keys as (
+        select {{ key_columns | join(', ') }}
+        from positioned_versions
+        where _position = 1 and _ties_with_next
+    ),
+
+    tied_versions as (
+        select versions.*
+        from {{ relation }} as versions
+        where exists (
+            select 1
+            from tied_keys
+            where {% for column in key_columns -%}
+                tied_keys.{{ column }} is not distinct from versions.{{ column }}{{ ' and ' if not loop.last }}
+            {%- endfor %}
+        )
+    )
+
+    select * exclude (_position, _ties_with_next), cast(1 as bigint) as _version_rank
+    from positioned_versions
+    where _position = 1 and not _ties_with_next
+    union all
+    {{ default__latest_per_key('tied_versions', key_columns, order_by) }}
 {%- endmacro %}
 
 {# A text fingerprint of a whole row, given the row's table alias (dialect-specific). #}

@@ -129,10 +129,6 @@ pipeline_periods as (
     window group_days as (partition by stage_name, sales_rep_id, product_family, territory order by change_day)
 ),
 
-days as (
-    {{ date_spine('(select first_day from bounds)', '(select last_day from bounds)') }}
-),
-
 final as (
     select
         -- grain
@@ -149,9 +145,7 @@ final as (
         cast(pipeline_periods.open_amount as {{ kpi_amount_type() }}) as open_amount,
         cast(pipeline_periods.weighted_amount as {{ kpi_amount_type() }}) as weighted_amount
     from pipeline_periods
-    inner join days
-        on days.date_day >= pipeline_periods.from_day
-        and days.date_day < pipeline_periods.until_day
+    cross join lateral {{ days_from_until('pipeline_periods.from_day', 'pipeline_periods.until_day', 'days') }}
     where pipeline_periods.open_opportunities > 0
 )
 
