@@ -70,7 +70,7 @@ def closings_of(recorded: pd.DataFrame, opportunities: pd.DataFrame) -> pd.DataF
 
 def open_at(opportunities: pd.DataFrame, closed: pd.DataFrame, moments: list[pd.Timestamp]) -> pd.DataFrame:
     """Every opportunity open at each moment: created before it and not closed by it (``opportunity_id``, ``as_of``)."""
-    closed_at = opportunities["opportunity_id"].map(closed.set_index("opportunity_id")["closed_at"])
+    closed_at = _closed_at(opportunities, closed)
     created = pd.to_datetime(opportunities["created_at"])
     frames = []
     for moment in moments:
@@ -79,6 +79,13 @@ def open_at(opportunities: pd.DataFrame, closed: pd.DataFrame, moments: list[pd.
     if not frames:
         return pd.DataFrame({"opportunity_id": pd.Series(dtype=object), "as_of": pd.Series(dtype="datetime64[ns]")})
     return pd.concat(frames, ignore_index=True)
+
+
+def _closed_at(opportunities: pd.DataFrame, closed: pd.DataFrame) -> pd.Series:
+    """Each opportunity's close (NaT while open), aligned with ``opportunities`` (a lookup that also
+    works when nothing has closed: pandas 3 cannot map ids through an empty series of times)."""
+    closes = pd.to_datetime(closed.set_index("opportunity_id")["closed_at"]).reindex(opportunities["opportunity_id"])
+    return pd.Series(closes.to_numpy(), index=opportunities.index)
 
 
 def month_starts(first: pd.Timestamp, last: pd.Timestamp) -> list[pd.Timestamp]:
@@ -92,8 +99,7 @@ def open_moment_counts(opportunities: pd.DataFrame, closed: pd.DataFrame, moment
     them (``opportunity_id`` → count, in the order of ``opportunities``)."""
     stamps = np.sort(np.array(moments, dtype="datetime64[ns]"))
     created = pd.to_datetime(opportunities["created_at"]).to_numpy(dtype="datetime64[ns]")
-    closed_at = opportunities["opportunity_id"].map(closed.set_index("opportunity_id")["closed_at"])
-    closed_at = pd.to_datetime(closed_at).to_numpy(dtype="datetime64[ns]")
+    closed_at = _closed_at(opportunities, closed).to_numpy(dtype="datetime64[ns]")
     after_creation = np.searchsorted(stamps, created, side="right")  # moments at or before creation: not yet open
     before_close = np.searchsorted(stamps, closed_at, side="left")  # moments before the close (all of them when open)
     before_close[np.isnat(closed_at)] = len(stamps)

@@ -7,6 +7,7 @@ import pandas as pd
 from orchestration.warehouse import DuckDBWarehouse
 from orchestration.win_probability_inputs import scoring_moment
 from tests.orchestration.win_probability_crm import (
+    assert_a_crm_without_closes_reads_its_open_deals,
     assert_frames_passed_with_a_query_are_its_tables,
     assert_reads_only_the_needed_history,
     write_crm,
@@ -17,6 +18,10 @@ def test_only_the_sampled_and_the_open_deals_history_is_read(tmp_path) -> None:
     warehouse = DuckDBWarehouse(tmp_path / "warehouse.duckdb")
     write_crm(warehouse)
     assert_reads_only_the_needed_history(warehouse)
+
+
+def test_a_crm_without_closes_reads_only_its_open_deals(tmp_path) -> None:
+    assert_a_crm_without_closes_reads_its_open_deals(DuckDBWarehouse(tmp_path / "warehouse.duckdb"))
 
 
 def test_a_frame_passed_with_the_query_is_a_table_of_it(tmp_path) -> None:

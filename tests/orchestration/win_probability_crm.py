@@ -92,12 +92,15 @@ def opportunities_frame() -> pd.DataFrame:
     return opportunities
 
 
-def write_crm(warehouse: Warehouse) -> None:
-    """The CRM as the tables dbt builds (in a scratch warehouse: the assets read nothing else)."""
+def write_crm(warehouse: Warehouse, deals: set[str] | None = None) -> None:
+    """The CRM (or some of its ``deals``) as the tables dbt builds, in a scratch warehouse: the assets read nothing else."""
+    history, opportunities = history_frame(), opportunities_frame()
+    if deals is not None:
+        history, opportunities = history[history["opportunity_id"].isin(deals)], opportunities[opportunities["opportunity_id"].isin(deals)]
     warehouse.write_frames(
         [
-            FrameWrite("intermediate", "int_opportunities__stage_history", history_frame()),
-            FrameWrite("marts", "fct_opportunities", opportunities_frame()),
+            FrameWrite("intermediate", "int_opportunities__stage_history", history),
+            FrameWrite("marts", "fct_opportunities", opportunities),
         ]
     )
 
@@ -157,3 +160,14 @@ def assert_frames_passed_with_a_query_are_its_tables(warehouse: Warehouse) -> No
     wanted = pd.DataFrame({"opportunity_id": ["W1", "O2", "nobody"]})
     assert warehouse.read_frame(sql, relations={"wanted": wanted}).values.tolist() == [["O2", 2], ["W1", 3]]
     assert warehouse.read_frame(sql, relations={"wanted": pd.DataFrame({"opportunity_id": pd.Series([], dtype=str)})}).empty
+
+
+def assert_a_crm_without_closes_reads_its_open_deals(warehouse: Warehouse) -> None:
+    """Nothing closed yet: no close, the scoring moment still from the latest change, the open deals' history."""
+    from orchestration.win_probability_inputs import read_win_probability_inputs
+
+    write_crm(warehouse, deals={"O1", "O2"})
+    inputs = read_win_probability_inputs(warehouse, max_rows=10)
+    assert inputs.closed.empty
+    assert inputs.as_of == AS_OF
+    assert inputs.history[["opportunity_id", "stage_name"]].values.tolist() == [["O1", "Prospecting"], ["O2", "Prospecting"], ["O2", "Proposal"]]
