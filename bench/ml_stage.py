@@ -16,6 +16,7 @@ import resource
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import duckdb
 
@@ -25,21 +26,25 @@ STEPS = ("demand_forecast", "win_probability")
 def measure(step: str, warehouse: str) -> dict:
     """Read the step's inputs and compute its tables in this process; the times and the peak RSS."""
     from orchestration.assets import ml, sales_forecast
+    from orchestration.warehouse import DuckDBWarehouse
+    from orchestration.win_probability_inputs import read_win_probability_inputs
 
     began, cpu = time.perf_counter(), time.process_time()
-    with duckdb.connect(warehouse, read_only=True) as conn:
-        if step == "demand_forecast":
-            inputs = (conn.execute(ml._DEMAND_SQL).df(),)
-        else:
-            inputs = (conn.execute(sales_forecast._HISTORY_SQL).df(), conn.execute(sales_forecast._OPPORTUNITIES_SQL).df())
+    if step == "demand_forecast":
+        with duckdb.connect(warehouse, read_only=True) as conn:
+            demand = conn.execute(ml._DEMAND_SQL).df()
+        input_rows = [len(demand)]
+    else:
+        inputs = read_win_probability_inputs(DuckDBWarehouse(Path(warehouse)))
+        input_rows = [len(inputs.history), len(inputs.opportunities)]
     read = time.perf_counter()
     if step == "demand_forecast":
-        ml.demand_forecast_tables(*inputs, "bench")
+        ml.demand_forecast_tables(demand, "bench")
     else:
-        sales_forecast.sales_forecast_tables(*inputs, "bench")
+        sales_forecast.sales_forecast_tables(inputs, "bench")
     done = time.perf_counter()
     return {
-        "step": step, "input_rows": [len(frame) for frame in inputs], "read_s": round(read - began, 1),
+        "step": step, "input_rows": input_rows, "read_s": round(read - began, 1),
         "compute_s": round(done - read, 1), "cpu_s": round(time.process_time() - cpu, 1),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
     }

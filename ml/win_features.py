@@ -41,9 +41,19 @@ def closings(history: pd.DataFrame, opportunities: pd.DataFrame) -> pd.DataFrame
     The close is the first closed state in the history; an opportunity closed in its current record
     without a closed state in the history counts as closed at the end of its close date.
     """
+    return closings_of(first_closed_states(history), opportunities)
+
+
+def first_closed_states(history: pd.DataFrame) -> pd.DataFrame:
+    """Each opportunity's first closed state in the history (``opportunity_id``, ``closed_at``, ``is_won``);
+    the warehouse computes the same in SQL (``orchestration/win_probability_inputs.py``)."""
     closed_states = history[history["is_closed"].astype(bool)].sort_values(["valid_from", "opportunity_id"], kind="stable")
     recorded = closed_states.drop_duplicates("opportunity_id")[["opportunity_id", "valid_from", "is_won"]]
-    recorded = recorded.rename(columns={"valid_from": "closed_at"})
+    return recorded.rename(columns={"valid_from": "closed_at"})
+
+
+def closings_of(recorded: pd.DataFrame, opportunities: pd.DataFrame) -> pd.DataFrame:
+    """:func:`closings` from the first closed states (:func:`first_closed_states`) and the current records."""
     current = opportunities[opportunities["is_closed"].astype(bool) & ~opportunities["opportunity_id"].isin(recorded["opportunity_id"])]
     from_record = pd.DataFrame(
         {
@@ -52,7 +62,7 @@ def closings(history: pd.DataFrame, opportunities: pd.DataFrame) -> pd.DataFrame
             "is_won": current["is_won"],
         }
     )
-    result = pd.concat([recorded, from_record], ignore_index=True)
+    result = pd.concat([recorded[["opportunity_id", "closed_at", "is_won"]], from_record], ignore_index=True)
     result["is_won"] = result["is_won"].astype(bool)
     result["closed_at"] = pd.to_datetime(result["closed_at"])
     return result.sort_values(["closed_at", "opportunity_id"], kind="stable").reset_index(drop=True)
@@ -60,7 +70,7 @@ def closings(history: pd.DataFrame, opportunities: pd.DataFrame) -> pd.DataFrame
 
 def open_at(opportunities: pd.DataFrame, closed: pd.DataFrame, moments: list[pd.Timestamp]) -> pd.DataFrame:
     """Every opportunity open at each moment: created before it and not closed by it (``opportunity_id``, ``as_of``)."""
-    closed_at = opportunities["opportunity_id"].map(closed.set_index("opportunity_id")["closed_at"])
+    closed_at = _closed_at(opportunities, closed)
     created = pd.to_datetime(opportunities["created_at"])
     frames = []
     for moment in moments:
@@ -71,10 +81,30 @@ def open_at(opportunities: pd.DataFrame, closed: pd.DataFrame, moments: list[pd.
     return pd.concat(frames, ignore_index=True)
 
 
+def _closed_at(opportunities: pd.DataFrame, closed: pd.DataFrame) -> pd.Series:
+    """Each opportunity's close (NaT while open), aligned with ``opportunities`` (a lookup that also
+    works when nothing has closed: pandas 3 cannot map ids through an empty series of times)."""
+    closes = pd.to_datetime(closed.set_index("opportunity_id")["closed_at"]).reindex(opportunities["opportunity_id"])
+    return pd.Series(closes.to_numpy(), index=opportunities.index)
+
+
 def month_starts(first: pd.Timestamp, last: pd.Timestamp) -> list[pd.Timestamp]:
     """The first days (00:00) of the months after ``first`` up to ``last`` included."""
     start = (pd.Timestamp(first).to_period("M") + 1).to_timestamp()
     return list(pd.date_range(start, pd.Timestamp(last), freq="MS"))
+
+
+def open_moment_counts(opportunities: pd.DataFrame, closed: pd.DataFrame, moments: list[pd.Timestamp]) -> pd.Series:
+    """How many of ``moments`` each opportunity is open at: its rows in :func:`open_at`, without building
+    them (``opportunity_id`` → count, in the order of ``opportunities``)."""
+    stamps = np.sort(np.array(moments, dtype="datetime64[ns]"))
+    created = pd.to_datetime(opportunities["created_at"]).to_numpy(dtype="datetime64[ns]")
+    closed_at = _closed_at(opportunities, closed).to_numpy(dtype="datetime64[ns]")
+    after_creation = np.searchsorted(stamps, created, side="right")  # moments at or before creation: not yet open
+    before_close = np.searchsorted(stamps, closed_at, side="left")  # moments before the close (all of them when open)
+    before_close[np.isnat(closed_at)] = len(stamps)
+    counts = np.where(np.isnat(created), 0, np.clip(before_close - after_creation, 0, None))
+    return pd.Series(counts, index=pd.Index(opportunities["opportunity_id"]), name="rows")
 
 
 def features_as_of(

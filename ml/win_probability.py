@@ -21,7 +21,7 @@ from sklearn.isotonic import IsotonicRegression
 
 from ml.calibration import brier_score, calibration_curve
 from ml.threads import boosting_threads
-from ml.win_features import CATEGORICAL_FEATURES, FEATURES, closings, features_as_of, month_starts, open_at
+from ml.win_features import CATEGORICAL_FEATURES, FEATURES, closings, features_as_of, month_starts, open_at, open_moment_counts
 
 MODEL_NAME = "gbm_isotonic"
 CRM_NAME = "crm_stage_probability"
@@ -120,11 +120,32 @@ def deal_sample(snapshots: pd.DataFrame, max_rows: int = MAX_SNAPSHOT_ROWS) -> p
     """
     if len(snapshots) <= max_rows:
         return snapshots
-    deals = snapshots["opportunity_id"].value_counts().rename("rows").rename_axis("opportunity_id").reset_index()
+    kept = sampled_deals(snapshots["opportunity_id"].value_counts(), max_rows)
+    return snapshots[snapshots["opportunity_id"].isin(kept)]
+
+
+def sampled_deals(rows_per_deal: pd.Series, max_rows: int = MAX_SNAPSHOT_ROWS) -> pd.Index:
+    """The deals :func:`deal_sample` keeps, from their numbers of snapshots (``opportunity_id`` → rows;
+    deals without any are left out)."""
+    if rows_per_deal.sum() <= max_rows:
+        return rows_per_deal.index[rows_per_deal.to_numpy() > 0]
+    deals = rows_per_deal[rows_per_deal > 0].rename("rows").rename_axis("opportunity_id").reset_index()
     deals["hash"] = pd.util.hash_pandas_object(deals["opportunity_id"], index=False).to_numpy()
     deals = deals.sort_values(["hash", "opportunity_id"], kind="stable")
-    kept = deals.loc[deals["rows"].cumsum().to_numpy() <= max_rows, "opportunity_id"]
-    return snapshots[snapshots["opportunity_id"].isin(kept)]
+    return pd.Index(deals.loc[deals["rows"].cumsum().to_numpy() <= max_rows, "opportunity_id"])
+
+
+def training_moments(opportunities: pd.DataFrame, closed: pd.DataFrame) -> list[pd.Timestamp]:
+    """The snapshot moments: the month starts from the first opportunity's to the last close."""
+    return [] if closed.empty else month_starts(pd.to_datetime(opportunities["created_at"]).min(), closed["closed_at"].max())
+
+
+def training_deals(opportunities: pd.DataFrame, closed: pd.DataFrame, max_rows: int = MAX_SNAPSHOT_ROWS) -> pd.DataFrame:
+    """The closed deals whose snapshots :func:`labelled_snapshots` takes (their rows of ``opportunities``):
+    the :func:`deal_sample` of every closed deal's snapshots, chosen from their numbers alone."""
+    ended = opportunities[opportunities["opportunity_id"].isin(closed["opportunity_id"])]
+    counts = open_moment_counts(ended, closed, training_moments(opportunities, closed))
+    return ended[ended["opportunity_id"].isin(sampled_deals(counts, max_rows))]
 
 
 def labelled_snapshots(
@@ -134,10 +155,19 @@ def labelled_snapshots(
     with its features then and its outcome; only moments with a recorded state (the current record
     would leak)."""
     closed = closings(history, opportunities) if closed is None else closed
-    ended = opportunities[opportunities["opportunity_id"].isin(closed["opportunity_id"])]
-    moments = [] if closed.empty else month_starts(pd.to_datetime(opportunities["created_at"]).min(), closed["closed_at"].max())
-    rows = features_as_of(history, opportunities, deal_sample(open_at(ended, closed, moments), max_rows), closed)
+    snapshots = open_at(training_deals(opportunities, closed, max_rows), closed, training_moments(opportunities, closed))
+    rows = features_as_of(history, opportunities, snapshots, closed)
     return rows[rows["has_recorded_state"]].reset_index(drop=True)
+
+
+def deals_needing_history(
+    opportunities: pd.DataFrame, closed: pd.DataFrame, as_of: pd.Timestamp, max_rows: int = MAX_SNAPSHOT_ROWS
+) -> pd.Index:
+    """The opportunities whose stage history :func:`score_and_validate` reads, given every deal's close
+    (``closed``): the training sample's and those open at ``as_of``. Sorted ids."""
+    sampled = training_deals(opportunities, closed, max_rows)["opportunity_id"]
+    scored = open_at(opportunities, closed, [as_of])["opportunity_id"]
+    return pd.Index(pd.concat([sampled, scored]).unique()).sort_values()
 
 
 def validation_cutoff(closed: pd.DataFrame, test_share: float = TEST_SHARE) -> pd.Timestamp:
@@ -190,13 +220,17 @@ def open_opportunity_scores(
 
 
 def score_and_validate(
-    history: pd.DataFrame, opportunities: pd.DataFrame, as_of: pd.Timestamp
+    history: pd.DataFrame, opportunities: pd.DataFrame, as_of: pd.Timestamp, closed: pd.DataFrame | None = None,
+    max_rows: int = MAX_SNAPSHOT_ROWS,
 ) -> tuple[pd.DataFrame, str, Validation | None]:
     """Validate on time, train on every closed deal (snapshots up to ``as_of``), score what is open at
     ``as_of``; returns the scores, the model's name (CRM_NAME when there are too few closed deals of
-    both outcomes to train on) and the validation. One set of labelled snapshots serves both fits."""
-    closed = closings(history, opportunities)
-    snapshots = labelled_snapshots(history, opportunities, closed)
+    both outcomes to train on) and the validation. One set of labelled snapshots serves both fits.
+
+    ``history`` needs only the rows of :func:`deals_needing_history` (same ``max_rows``) when
+    ``closed`` (every deal's close, :func:`closings`) is given; without it, every row."""
+    closed = closings(history, opportunities) if closed is None else closed
+    snapshots = labelled_snapshots(history, opportunities, closed, max_rows)
     validation = validate_snapshots(snapshots, closed)
     snapshots = snapshots[snapshots["as_of"] <= as_of]
     trainable = len(snapshots) >= MIN_TRAINING_ROWS and snapshots["is_won"].nunique() == 2

@@ -143,11 +143,13 @@ class PostgresWarehouse:
             loaded = examine_loaded_days(duck, spec, start, end, preview_rows)
         return result, loaded
 
-    def read_frame(self, sql):
+    def read_frame(self, sql, relations=None):
         import pandas as pd
         from psycopg.types.numeric import FloatLoader
 
         with connect(self.settings) as pg, pg.cursor() as cursor:
+            for name, frame in (relations or {}).items():
+                _temporary_table(cursor, name, frame)
             cursor.adapters.register_loader("numeric", FloatLoader)  # as DuckDB's .df(): decimals as floats
             cursor.execute(sql)
             names = [column.name for column in cursor.description]
@@ -178,6 +180,16 @@ def _write_frame(cursor, write) -> None:
             replaced = [row[0] for row in duck.execute(f"select distinct {key} from _frame").fetchall()]
             cursor.execute(f"delete from {relation} where {key} = any(%s)", [replaced])
         copy_duckdb_to_postgres(duck, "select * from _frame", cursor, relation, list(columns))
+
+
+def _temporary_table(cursor, name: str, frame) -> None:
+    """The frame as a temporary table of this session, copied in through COPY and analysed (the planner
+    then knows its size)."""
+    table = quote_identifier(name)
+    with _frame_in_duckdb(frame) as (duck, columns):
+        cursor.execute(f"create temporary table {table} ({_definitions(columns)}) on commit drop")
+        copy_duckdb_to_postgres(duck, "select * from _frame", cursor, table, list(columns))
+    cursor.execute(f"analyze {table}")
 
 
 @contextmanager

@@ -8,7 +8,7 @@ engine. Connections are short-lived, never held open while dbt runs.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
@@ -76,8 +76,9 @@ class Warehouse(Protocol):
         """Load export days [start, end] into the spec's raw table; the result, and the spec check, count and
         preview of those days' rows (computed in SQL: the rows are not read into Python)."""
 
-    def read_frame(self, sql: str) -> pd.DataFrame:
-        """The result of a query as a frame: decimals as floats, dates as datetime64."""
+    def read_frame(self, sql: str, relations: Mapping[str, pd.DataFrame] | None = None) -> pd.DataFrame:
+        """The result of a query as a frame: decimals as floats, dates as datetime64. The query may
+        name each frame of ``relations`` as a table (a list of ids to join, say), for itself only."""
 
     def write_frames(self, writes: Sequence[FrameWrite]) -> None:
         """Apply every write in one transaction: all of them or, killed or failed, none."""
@@ -103,8 +104,10 @@ class DuckDBWarehouse:
             loaded = examine_loaded_days(conn, spec, start, end, preview_rows)
         return result, loaded
 
-    def read_frame(self, sql):
+    def read_frame(self, sql, relations=None):
         with warehouse_connection(self.path, read_only=True) as conn:
+            for name, frame in (relations or {}).items():
+                conn.register(name, frame)
             return conn.execute(sql).df()
 
     def write_frames(self, writes):

@@ -1,6 +1,7 @@
 """Win probability and the pipeline forecast as Dagster assets: thin glue around ``ml.win_probability``.
 
-Reads the opportunity stage history and the opportunities dbt builds, validates the model on time
+Reads the opportunities dbt builds and the stage history of the deals the model uses
+(``orchestration.win_probability_inputs``), validates the model on time
 against the CRM's stage probability, trains it on every closed deal (beyond ``MAX_SNAPSHOT_ROWS``
 snapshots, on a sample of them chosen by a hash of the id), scores the opportunities open now and sums them per expected close month and product family. Writes (each replaced per run)
 ``ml.ml_win_probability`` (one row per open opportunity), ``ml.ml_pipeline_forecast`` (month ×
@@ -22,6 +23,7 @@ from ml.win_probability import CRM_NAME, MODEL_NAME, Validation, score_and_valid
 from orchestration.partitions import WAREHOUSE_POOL
 from orchestration.resources import SalesopsHome
 from orchestration.warehouse import FrameWrite
+from orchestration.win_probability_inputs import WinProbabilityInputs, read_win_probability_inputs
 
 ML_SCHEMA = "ml"
 HISTORY_KEY = dg.AssetKey(["intermediate", "int_opportunities__stage_history"])
@@ -30,19 +32,6 @@ SCORES_KEY = dg.AssetKey([ML_SCHEMA, "ml_win_probability"])
 PIPELINE_KEY = dg.AssetKey([ML_SCHEMA, "ml_pipeline_forecast"])
 CALIBRATION_KEY = dg.AssetKey([ML_SCHEMA, "ml_win_probability_calibration"])
 
-_HISTORY_SQL = """
-    select opportunity_id, stage_name, is_closed, is_won, cast(amount as double precision) as amount,
-           cast(probability as double precision) as probability, close_date, valid_from
-    from intermediate.int_opportunities__stage_history
-    order by opportunity_id, valid_from
-"""
-_OPPORTUNITIES_SQL = """
-    select opportunity_id, account_id, sales_rep_id, product_family, quantity, created_at, stage_name,
-           is_closed, is_won, cast(amount as double precision) as amount, cast(probability as double precision) as probability,
-           close_date, last_modified_at
-    from marts.fct_opportunities
-    order by opportunity_id
-"""
 SCORE_COLUMNS = [
     "opportunity_id", "sales_rep_id", "account_id", "product_family", "stage_name", "close_date", "amount",
     "quantity", "crm_probability", "win_probability", "model", "as_of", "run_id", "created_at",
@@ -50,18 +39,12 @@ SCORE_COLUMNS = [
 LABELS = {MODEL_NAME: "model", CRM_NAME: "CRM stage probability"}
 
 
-def scoring_moment(history: pd.DataFrame, opportunities: pd.DataFrame) -> pd.Timestamp:
-    """The start of the day after the latest CRM change: the moment the warehouse knows the pipeline at."""
-    changes = pd.concat([pd.to_datetime(history["valid_from"]), pd.to_datetime(opportunities["last_modified_at"])])
-    return changes.max().normalize() + pd.Timedelta(days=1)
-
-
-def sales_forecast_tables(history: pd.DataFrame, opportunities: pd.DataFrame, run_id: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, Validation | None]:
+def sales_forecast_tables(inputs: WinProbabilityInputs, run_id: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, Validation | None]:
     """The scores, pipeline forecast and calibration tables, and the validation behind the last."""
-    as_of = scoring_moment(history, opportunities)
+    as_of = inputs.as_of
     created_at = datetime.now(UTC).replace(tzinfo=None)
     stamp = {"as_of": as_of, "run_id": run_id, "created_at": created_at}
-    scored, model, validation = score_and_validate(history, opportunities, as_of)
+    scored, model, validation = score_and_validate(inputs.history, inputs.opportunities, as_of, inputs.closed)
     scores = scored.assign(model=model, **stamp)[SCORE_COLUMNS]
     pipeline = pipeline_forecast(scores).assign(model=model, **stamp)
     if validation is None:
@@ -124,19 +107,17 @@ def sales_forecast_assets() -> list[dg.AssetsDefinition]:
 )
 def win_probability(context: AssetExecutionContext, salesops: SalesopsHome):
     warehouse = salesops.warehouse
-    history = warehouse.read_frame(_HISTORY_SQL)
-    opportunities = warehouse.read_frame(_OPPORTUNITIES_SQL)
-    if opportunities.empty:
+    inputs = read_win_probability_inputs(warehouse)
+    if inputs.opportunities.empty:
         raise dg.Failure(f"marts.fct_opportunities is empty in {warehouse.describe()}; nothing to score")
-    scores, pipeline, calibration, validation = sales_forecast_tables(history, opportunities, context.run_id)
+    scores, pipeline, calibration, validation = sales_forecast_tables(inputs, context.run_id)
     tables = (("ml_win_probability", scores), ("ml_pipeline_forecast", pipeline), ("ml_win_probability_calibration", calibration))
     warehouse.write_frames([FrameWrite(ML_SCHEMA, name, frame) for name, frame in tables])  # all three, or none
-    as_of = scores["as_of"].iloc[0] if len(scores) else scoring_moment(history, opportunities)
     yield dg.MaterializeResult(
         asset_key=SCORES_KEY,
         metadata={
             "dagster/row_count": len(scores),
-            "as_of": str(as_of),
+            "as_of": str(inputs.as_of),
             "model": scores["model"].iloc[0] if len(scores) else MODEL_NAME,
             "mean_win_probability": float(scores["win_probability"].mean()) if len(scores) else 0.0,
             "mean_crm_probability": float(scores["crm_probability"].mean()) if len(scores) else 0.0,
@@ -146,7 +127,7 @@ def win_probability(context: AssetExecutionContext, salesops: SalesopsHome):
         asset_key=PIPELINE_KEY,
         metadata={
             "dagster/row_count": len(pipeline),
-            "expected_bookings": dg.MetadataValue.md(markdown_image(pipeline_svg(pipeline, as_of), "expected bookings by month")),
+            "expected_bookings": dg.MetadataValue.md(markdown_image(pipeline_svg(pipeline, inputs.as_of), "expected bookings by month")),
             "preview": dg.MetadataValue.md(pipeline.drop(columns=["run_id", "created_at"]).head(12).to_markdown(index=False)),
         },
     )

@@ -1,0 +1,95 @@
+"""What the win-probability assets read from the warehouse: every opportunity, every deal's close, and
+the stage history of only the deals the model uses.
+
+Training takes the snapshots of at most ``MAX_SNAPSHOT_ROWS`` of the closed deals' month starts
+(a sample chosen by a hash of the id, ``ml.win_probability.deal_sample``) and scoring the deals open
+now, so the rest of the history (most of it at 10M order lines) is never read. The warehouse
+computes what choosing them needs, in one pass over the history: each deal's first closed state and
+the latest change; the
+choice itself is ``ml.win_probability.deals_needing_history`` (the same functions the model uses,
+so the sample is the one ``score_and_validate`` takes from the whole history).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from ml.win_features import closings_of
+from ml.win_probability import MAX_SNAPSHOT_ROWS, deals_needing_history
+from orchestration.warehouse import Warehouse
+
+HISTORY_RELATION = "intermediate.int_opportunities__stage_history"
+DEALS_RELATION = "deals_to_read"  # the ids of the deals whose history is read, passed to the query
+
+OPPORTUNITIES_SQL = """
+    select opportunity_id, account_id, sales_rep_id, product_family, quantity, created_at, stage_name,
+           is_closed, is_won, cast(amount as double precision) as amount, cast(probability as double precision) as probability,
+           close_date, last_modified_at
+    from marts.fct_opportunities
+    order by opportunity_id
+"""
+# Each deal's first closed state (ties in time: the first recorded), as ml.win_features.first_closed_states,
+# and the latest change: one pass over the history (a view over a staging view costs most of the read),
+# one row with the latest change only when nothing has closed yet.
+CLOSES_SQL = f"""
+    with history as materialized (
+        select opportunity_id, valid_from, is_closed, is_won, change_number
+        from {HISTORY_RELATION}
+    ),
+    latest as (
+        select max(valid_from) as latest_change from history
+    ),
+    closed_states as (
+        select opportunity_id, valid_from, is_won,
+               row_number() over (partition by opportunity_id order by valid_from, change_number) as close_number
+        from history
+        where is_closed
+    ),
+    first_closes as (
+        select opportunity_id, valid_from as closed_at, is_won from closed_states where close_number = 1
+    )
+    select first_closes.opportunity_id, first_closes.closed_at, first_closes.is_won, latest.latest_change
+    from latest
+    left join first_closes on true
+"""
+HISTORY_SQL = f"""
+    select opportunity_id, stage_name, is_closed, is_won, cast(amount as double precision) as amount,
+           cast(probability as double precision) as probability, close_date, valid_from
+    from {HISTORY_RELATION}
+    where opportunity_id in (select opportunity_id from {DEALS_RELATION})
+    order by opportunity_id, valid_from, change_number
+"""
+
+
+@dataclass(frozen=True)
+class WinProbabilityInputs:
+    """The frames ``ml.win_probability.score_and_validate`` needs, as of the scoring moment.
+
+    ``history``: the stage history (ml/win_features.py's columns) of the deals the model uses only;
+    ``opportunities``: every opportunity; ``closed``: every closed deal's close (``closings``);
+    ``as_of``: the scoring moment (:func:`scoring_moment`).
+    """
+
+    history: pd.DataFrame
+    opportunities: pd.DataFrame
+    closed: pd.DataFrame
+    as_of: pd.Timestamp
+
+
+def scoring_moment(latest_history_change: pd.Timestamp | None, opportunities: pd.DataFrame) -> pd.Timestamp:
+    """The start of the day after the latest CRM change: the moment the warehouse knows the pipeline at."""
+    changes = pd.concat([pd.Series([latest_history_change], dtype="datetime64[us]"), pd.to_datetime(opportunities["last_modified_at"])])
+    return changes.max().normalize() + pd.Timedelta(days=1)
+
+
+def read_win_probability_inputs(warehouse: Warehouse, max_rows: int = MAX_SNAPSHOT_ROWS) -> WinProbabilityInputs:
+    """Every opportunity and close, then the history of :func:`ml.win_probability.deals_needing_history` only."""
+    opportunities = warehouse.read_frame(OPPORTUNITIES_SQL)
+    closes = warehouse.read_frame(CLOSES_SQL)
+    closed = closings_of(closes.dropna(subset=["opportunity_id"]), opportunities)
+    as_of = scoring_moment(closes["latest_change"].iloc[0], opportunities)
+    deals = pd.DataFrame({"opportunity_id": deals_needing_history(opportunities, closed, as_of, max_rows)})
+    history = warehouse.read_frame(HISTORY_SQL, relations={DEALS_RELATION: deals})
+    return WinProbabilityInputs(history=history, opportunities=opportunities, closed=closed, as_of=as_of)

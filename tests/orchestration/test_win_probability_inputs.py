@@ -1,0 +1,37 @@
+"""What the win-probability assets read from a real DuckDB warehouse: only the history the model uses."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from orchestration.warehouse import DuckDBWarehouse
+from orchestration.win_probability_inputs import scoring_moment
+from tests.orchestration.win_probability_crm import (
+    assert_a_crm_without_closes_reads_its_open_deals,
+    assert_frames_passed_with_a_query_are_its_tables,
+    assert_reads_only_the_needed_history,
+    write_crm,
+)
+
+
+def test_only_the_sampled_and_the_open_deals_history_is_read(tmp_path) -> None:
+    warehouse = DuckDBWarehouse(tmp_path / "warehouse.duckdb")
+    write_crm(warehouse)
+    assert_reads_only_the_needed_history(warehouse)
+
+
+def test_a_crm_without_closes_reads_only_its_open_deals(tmp_path) -> None:
+    assert_a_crm_without_closes_reads_its_open_deals(DuckDBWarehouse(tmp_path / "warehouse.duckdb"))
+
+
+def test_a_frame_passed_with_the_query_is_a_table_of_it(tmp_path) -> None:
+    warehouse = DuckDBWarehouse(tmp_path / "warehouse.duckdb")
+    write_crm(warehouse)
+    assert_frames_passed_with_a_query_are_its_tables(warehouse)
+
+
+def test_the_pipeline_is_scored_at_the_start_of_the_day_after_the_latest_crm_change() -> None:
+    opportunities = pd.DataFrame({"last_modified_at": pd.to_datetime(["2025-03-05 08:00", "2025-02-01 00:00"])})
+    assert scoring_moment(pd.Timestamp("2025-03-04 17:30"), opportunities) == pd.Timestamp("2025-03-06")
+    assert scoring_moment(pd.Timestamp("2025-03-07 00:00"), opportunities) == pd.Timestamp("2025-03-08")
+    assert scoring_moment(None, opportunities) == pd.Timestamp("2025-03-06")  # no history recorded
