@@ -149,23 +149,26 @@ def training_deals(opportunities: pd.DataFrame, closed: pd.DataFrame, max_rows: 
 
 
 def labelled_snapshots(
-    history: pd.DataFrame, opportunities: pd.DataFrame, closed: pd.DataFrame | None = None, max_rows: int = MAX_SNAPSHOT_ROWS
+    history: pd.DataFrame, opportunities: pd.DataFrame, closed: pd.DataFrame | None = None, max_rows: int = MAX_SNAPSHOT_ROWS,
+    training: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Every closed deal open at each month start (at most ``max_rows`` rows: see :func:`deal_sample`),
     with its features then and its outcome; only moments with a recorded state (the current record
-    would leak)."""
+    would leak). ``training``: the deals :func:`training_deals` picks, when the caller has them already."""
     closed = closings(history, opportunities) if closed is None else closed
-    snapshots = open_at(training_deals(opportunities, closed, max_rows), closed, training_moments(opportunities, closed))
+    training = training_deals(opportunities, closed, max_rows) if training is None else training
+    snapshots = open_at(training, closed, training_moments(opportunities, closed))
     rows = features_as_of(history, opportunities, snapshots, closed)
     return rows[rows["has_recorded_state"]].reset_index(drop=True)
 
 
 def deals_needing_history(
-    opportunities: pd.DataFrame, closed: pd.DataFrame, as_of: pd.Timestamp, max_rows: int = MAX_SNAPSHOT_ROWS
+    opportunities: pd.DataFrame, closed: pd.DataFrame, as_of: pd.Timestamp, training: pd.DataFrame
 ) -> pd.Index:
     """The opportunities whose stage history :func:`score_and_validate` reads, given every deal's close
-    (``closed``): the training sample's and those open at ``as_of``. Sorted ids."""
-    sampled = training_deals(opportunities, closed, max_rows)["opportunity_id"]
+    (``closed``) and the training deals (:func:`training_deals`): those and the deals open at ``as_of``.
+    Sorted ids."""
+    sampled = training["opportunity_id"]
     scored = open_at(opportunities, closed, [as_of])["opportunity_id"]
     return pd.Index(pd.concat([sampled, scored]).unique()).sort_values()
 
@@ -221,16 +224,17 @@ def open_opportunity_scores(
 
 def score_and_validate(
     history: pd.DataFrame, opportunities: pd.DataFrame, as_of: pd.Timestamp, closed: pd.DataFrame | None = None,
-    max_rows: int = MAX_SNAPSHOT_ROWS,
+    max_rows: int = MAX_SNAPSHOT_ROWS, training: pd.DataFrame | None = None,
 ) -> tuple[pd.DataFrame, str, Validation | None]:
     """Validate on time, train on every closed deal (snapshots up to ``as_of``), score what is open at
     ``as_of``; returns the scores, the model's name (CRM_NAME when there are too few closed deals of
     both outcomes to train on) and the validation. One set of labelled snapshots serves both fits.
 
-    ``history`` needs only the rows of :func:`deals_needing_history` (same ``max_rows``) when
-    ``closed`` (every deal's close, :func:`closings`) is given; without it, every row."""
+    ``history`` needs only the rows of :func:`deals_needing_history` (of the same training deals) when
+    ``closed`` (every deal's close, :func:`closings`) is given; without it, every row. ``training``:
+    the deals :func:`training_deals` picks with ``max_rows``, when the caller has chosen them already."""
     closed = closings(history, opportunities) if closed is None else closed
-    snapshots = labelled_snapshots(history, opportunities, closed, max_rows)
+    snapshots = labelled_snapshots(history, opportunities, closed, max_rows, training)
     validation = validate_snapshots(snapshots, closed)
     snapshots = snapshots[snapshots["as_of"] <= as_of]
     trainable = len(snapshots) >= MIN_TRAINING_ROWS and snapshots["is_won"].nunique() == 2

@@ -5,9 +5,9 @@ Training takes the snapshots of at most ``MAX_SNAPSHOT_ROWS`` of the closed deal
 (a sample chosen by a hash of the id, ``ml.win_probability.deal_sample``) and scoring the deals open
 now, so the rest of the history (most of it at 10M order lines) is never read. The warehouse
 computes what choosing them needs, in one pass over the history: each deal's first closed state and
-the latest change; the
-choice itself is ``ml.win_probability.deals_needing_history`` (the same functions the model uses,
-so the sample is the one ``score_and_validate`` takes from the whole history).
+the latest change; the choice itself is ``ml.win_probability.training_deals`` and
+``deals_needing_history`` (the same functions the model uses, so the sample is the one
+``score_and_validate`` takes from the whole history), made once and handed to the model.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from ml.win_features import closings_of
-from ml.win_probability import MAX_SNAPSHOT_ROWS, deals_needing_history
+from ml.win_probability import MAX_SNAPSHOT_ROWS, deals_needing_history, training_deals
 from orchestration.warehouse import Warehouse
 
 HISTORY_RELATION = "intermediate.int_opportunities__stage_history"
@@ -31,8 +31,7 @@ OPPORTUNITIES_SQL = """
     order by opportunity_id
 """
 # Each deal's first closed state (ties in time: the first recorded), as ml.win_features.first_closed_states,
-# and the latest change: one pass over the history (a view over a staging view costs most of the read),
-# one row with the latest change only when nothing has closed yet.
+# and the latest change: one pass over the history, one row with the latest change only when nothing has closed yet.
 CLOSES_SQL = f"""
     with history as materialized (
         select opportunity_id, valid_from, is_closed, is_won, change_number
@@ -69,13 +68,15 @@ class WinProbabilityInputs:
 
     ``history``: the stage history (ml/win_features.py's columns) of the deals the model uses only;
     ``opportunities``: every opportunity; ``closed``: every closed deal's close (``closings``);
-    ``as_of``: the scoring moment (:func:`scoring_moment`).
+    ``as_of``: the scoring moment (:func:`scoring_moment`); ``training``: the closed deals the model
+    trains on (``training_deals``: their rows of ``opportunities``).
     """
 
     history: pd.DataFrame
     opportunities: pd.DataFrame
     closed: pd.DataFrame
     as_of: pd.Timestamp
+    training: pd.DataFrame
 
 
 def scoring_moment(latest_history_change: pd.Timestamp | None, opportunities: pd.DataFrame) -> pd.Timestamp:
@@ -90,6 +91,7 @@ def read_win_probability_inputs(warehouse: Warehouse, max_rows: int = MAX_SNAPSH
     closes = warehouse.read_frame(CLOSES_SQL)
     closed = closings_of(closes.dropna(subset=["opportunity_id"]), opportunities)
     as_of = scoring_moment(closes["latest_change"].iloc[0], opportunities)
-    deals = pd.DataFrame({"opportunity_id": deals_needing_history(opportunities, closed, as_of, max_rows)})
+    training = training_deals(opportunities, closed, max_rows)
+    deals = pd.DataFrame({"opportunity_id": deals_needing_history(opportunities, closed, as_of, training)})
     history = warehouse.read_frame(HISTORY_SQL, relations={DEALS_RELATION: deals})
-    return WinProbabilityInputs(history=history, opportunities=opportunities, closed=closed, as_of=as_of)
+    return WinProbabilityInputs(history=history, opportunities=opportunities, closed=closed, as_of=as_of, training=training)

@@ -44,7 +44,7 @@ def sales_forecast_tables(inputs: WinProbabilityInputs, run_id: str) -> tuple[pd
     as_of = inputs.as_of
     created_at = datetime.now(UTC).replace(tzinfo=None)
     stamp = {"as_of": as_of, "run_id": run_id, "created_at": created_at}
-    scored, model, validation = score_and_validate(inputs.history, inputs.opportunities, as_of, inputs.closed)
+    scored, model, validation = score_and_validate(inputs.history, inputs.opportunities, as_of, inputs.closed, training=inputs.training)
     scores = scored.assign(model=model, **stamp)[SCORE_COLUMNS]
     pipeline = pipeline_forecast(scores).assign(model=model, **stamp)
     if validation is None:

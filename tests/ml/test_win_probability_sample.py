@@ -48,7 +48,7 @@ def test_the_training_deals_give_the_deal_sample_of_every_snapshot(crm, max_rows
 @pytest.mark.parametrize("max_rows", [400_000, 2000])
 def test_the_history_of_the_needed_deals_scores_and_validates_as_the_whole_history(crm, max_rows: int) -> None:
     history, opportunities, closed, as_of = crm
-    deals = deals_needing_history(opportunities, closed, as_of, max_rows)
+    deals = deals_needing_history(opportunities, closed, as_of, training_deals(opportunities, closed, max_rows))
     part = history[history["opportunity_id"].isin(deals)]
     if max_rows < 4069:
         assert len(part) < 0.7 * len(history)  # most closed deals' history is not needed

@@ -143,7 +143,7 @@ def assert_reads_only_the_needed_history(warehouse: Warehouse) -> None:
         }
         assert list(closed.index) == ["W3", "W2", "R1", "W1", "L1", "L2", "F1"]  # in time
         assert closed["is_won"].to_dict() == {"W2": True, "W3": True, "R1": False, "W1": True, "L1": False, "L2": False, "F1": True}
-        scores = score_and_validate(read, inputs.opportunities, inputs.as_of, inputs.closed, max_rows=max_rows)[0]
+        scores = score_and_validate(read, inputs.opportunities, inputs.as_of, inputs.closed, max_rows=max_rows, training=inputs.training)[0]
         whole = score_and_validate(history, opportunities, AS_OF, closings(history, opportunities), max_rows=max_rows)[0]
         assert set(scores["opportunity_id"]) == OPEN_AT_SCORING
         assert scores.set_index("opportunity_id")[["stage_name", "crm_probability", "win_probability", "changes_so_far"]].sort_index().to_dict() == (
