@@ -1,3 +1,4 @@
+{{ config(unique_key=['account_id']) }}
 -- Latest version of every CRM account (key account_id).
 with
 
@@ -37,7 +38,7 @@ renamed as (
 ),
 
 latest as (
-    {{ latest_per_key('renamed', ['account_id'], ['last_modified_at']) }}
+    {{ latest_staged_versions('renamed', ['last_modified_at']) }}
 ),
 
 final as (

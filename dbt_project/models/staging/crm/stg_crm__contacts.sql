@@ -1,3 +1,4 @@
+{{ config(unique_key=['contact_id']) }}
 -- Latest version of every CRM contact (key contact_id). Holds PII: names, e-mail, phone.
 with
 
@@ -28,7 +29,7 @@ renamed as (
 ),
 
 latest as (
-    {{ latest_per_key('renamed', ['contact_id'], ['last_modified_at']) }}
+    {{ latest_staged_versions('renamed', ['last_modified_at']) }}
 ),
 
 final as (

@@ -1,3 +1,4 @@
+{{ config(unique_key=['opportunity_id']) }}
 -- Latest version of every opportunity (key opportunity_id): its current stage, amount, close date and owner.
 with
 
@@ -40,7 +41,7 @@ renamed as (
 ),
 
 latest as (
-    {{ latest_per_key('renamed', ['opportunity_id'], ['last_modified_at']) }}
+    {{ latest_staged_versions('renamed', ['last_modified_at']) }}
 ),
 
 final as (

@@ -1,3 +1,4 @@
+{{ config(unique_key=['history_id']) }}
 -- Every recorded change of an opportunity's stage, amount, probability or close date (key history_id).
 with
 
@@ -27,7 +28,7 @@ renamed as (
 ),
 
 latest as (
-    {{ latest_per_key('renamed', ['history_id'], ['changed_at']) }}
+    {{ latest_staged_versions('renamed', ['changed_at']) }}
 ),
 
 final as (

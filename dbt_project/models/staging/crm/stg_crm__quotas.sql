@@ -1,3 +1,4 @@
+{{ config(unique_key=['quota_id']) }}
 -- Latest version of every quota record (key quota_id): a rep's bookings quota for one month.
 with
 
@@ -25,7 +26,7 @@ renamed as (
 ),
 
 latest as (
-    {{ latest_per_key('renamed', ['quota_id'], ['last_modified_at']) }}
+    {{ latest_staged_versions('renamed', ['last_modified_at']) }}
 ),
 
 final as (

@@ -1,3 +1,4 @@
+{{ config(unique_key=['user_id']) }}
 -- Latest version of every CRM user (key user_id): sales reps and their managers.
 with
 
@@ -29,7 +30,7 @@ renamed as (
 ),
 
 latest as (
-    {{ latest_per_key('renamed', ['user_id'], ['last_modified_at']) }}
+    {{ latest_staged_versions('renamed', ['last_modified_at']) }}
 ),
 
 final as (

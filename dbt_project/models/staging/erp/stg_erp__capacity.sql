@@ -1,3 +1,4 @@
+{{ config(unique_key=['capacity_month', 'product_family']) }}
 -- Latest revision of the capacity plan per month and product family (key capacity_month, product_family).
 with
 
@@ -23,7 +24,7 @@ renamed as (
 ),
 
 latest as (
-    {{ latest_per_key('renamed', ['capacity_month', 'product_family'], ['changed_on']) }}
+    {{ latest_staged_versions('renamed', ['changed_on']) }}
 ),
 
 final as (

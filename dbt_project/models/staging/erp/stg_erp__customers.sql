@@ -1,3 +1,4 @@
+{{ config(unique_key=['customer_id']) }}
 -- Latest version of every ERP customer (key customer_id).
 with
 
@@ -35,7 +36,7 @@ renamed as (
 ),
 
 latest as (
-    {{ latest_per_key('renamed', ['customer_id'], ['changed_on']) }}
+    {{ latest_staged_versions('renamed', ['changed_on']) }}
 ),
 
 final as (

@@ -1,3 +1,4 @@
+{{ config(unique_key=['delivery_id']) }}
 -- Latest version of every delivery (key delivery_id): units shipped against one sales order line.
 -- fct_shipments holds the same rows, built incrementally from the source (see its model).
 with
@@ -28,7 +29,7 @@ renamed as (
 ),
 
 latest as (
-    {{ latest_per_key('renamed', ['delivery_id'], ['changed_on']) }}
+    {{ latest_staged_versions('renamed', ['changed_on']) }}
 ),
 
 final as (

@@ -1,3 +1,4 @@
+{{ config(unique_key=['snapshot_date', 'product_id', 'warehouse_id']) }}
 -- End-of-day stock per snapshot day, product and warehouse (key snapshot_date, product_id, warehouse_id);
 -- a snapshot re-sent on a later export day replaces the earlier one.
 with
@@ -24,7 +25,7 @@ renamed as (
 ),
 
 latest as (
-    {{ latest_per_key('renamed', ['snapshot_date', 'product_id', 'warehouse_id'], ['snapshot_date']) }}
+    {{ latest_staged_versions('renamed', ['snapshot_date']) }}
 ),
 
 final as (

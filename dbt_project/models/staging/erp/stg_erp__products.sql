@@ -1,3 +1,4 @@
+{{ config(unique_key=['product_id']) }}
 -- Latest version of every product (key product_id).
 with
 
@@ -31,7 +32,7 @@ renamed as (
 ),
 
 latest as (
-    {{ latest_per_key('renamed', ['product_id'], ['changed_on']) }}
+    {{ latest_staged_versions('renamed', ['changed_on']) }}
 ),
 
 final as (

@@ -1,3 +1,4 @@
+{{ config(unique_key=['order_id', 'line_number']) }}
 -- Latest version of every sales order line (key order_id, line_number).
 -- fct_order_lines holds the same lines, built incrementally from the source (see its model).
 with
@@ -34,7 +35,7 @@ renamed as (
 ),
 
 latest as (
-    {{ latest_per_key('renamed', ['order_id', 'line_number'], ['changed_on']) }}
+    {{ latest_staged_versions('renamed', ['changed_on']) }}
 ),
 
 final as (

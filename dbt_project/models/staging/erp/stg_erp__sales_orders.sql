@@ -1,3 +1,4 @@
+{{ config(unique_key=['order_id']) }}
 -- Latest version of every sales order header (key order_id).
 with
 
@@ -28,7 +29,7 @@ renamed as (
 ),
 
 latest as (
-    {{ latest_per_key('renamed', ['order_id'], ['changed_on']) }}
+    {{ latest_staged_versions('renamed', ['changed_on']) }}
 ),
 
 final as (

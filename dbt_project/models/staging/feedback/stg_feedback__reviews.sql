@@ -1,3 +1,4 @@
+{{ config(unique_key=['review_id']) }}
 -- Latest version of every product review (key review_id).
 with
 
@@ -26,7 +27,7 @@ renamed as (
 ),
 
 latest as (
-    {{ latest_per_key('renamed', ['review_id'], ['created_at']) }}
+    {{ latest_staged_versions('renamed', ['created_at']) }}
 ),
 
 final as (

@@ -1,3 +1,4 @@
+{{ config(unique_key=['response_id']) }}
 -- Latest version of every survey response (key response_id): NPS (0-10) and CSAT (1-5) answers.
 with
 
@@ -27,7 +28,7 @@ renamed as (
 ),
 
 latest as (
-    {{ latest_per_key('renamed', ['response_id'], ['submitted_at']) }}
+    {{ latest_staged_versions('renamed', ['submitted_at']) }}
 ),
 
 final as (

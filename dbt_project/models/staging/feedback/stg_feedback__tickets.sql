@@ -1,3 +1,4 @@
+{{ config(unique_key=['ticket_id']) }}
 -- Latest version of every support ticket (key ticket_id).
 with
 
@@ -32,7 +33,7 @@ renamed as (
 ),
 
 latest as (
-    {{ latest_per_key('renamed', ['ticket_id'], ['updated_at']) }}
+    {{ latest_staged_versions('renamed', ['updated_at']) }}
 ),
 
 final as (
