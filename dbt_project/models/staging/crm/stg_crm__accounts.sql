@@ -1,4 +1,5 @@
-{{ config(unique_key=['account_id']) }}
+{% set key = ['account_id'] %}
+{{ config(unique_key=key) }}
 -- Latest version of every CRM account (key account_id).
 with
 
@@ -38,7 +39,7 @@ renamed as (
 ),
 
 latest as (
-    {{ latest_staged_versions('renamed', ['last_modified_at']) }}
+    {{ latest_staged_versions('renamed', key, ['last_modified_at']) }}
 ),
 
 final as (

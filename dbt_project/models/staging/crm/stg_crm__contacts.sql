@@ -1,4 +1,5 @@
-{{ config(unique_key=['contact_id']) }}
+{% set key = ['contact_id'] %}
+{{ config(unique_key=key) }}
 -- Latest version of every CRM contact (key contact_id). Holds PII: names, e-mail, phone.
 with
 
@@ -29,7 +30,7 @@ renamed as (
 ),
 
 latest as (
-    {{ latest_staged_versions('renamed', ['last_modified_at']) }}
+    {{ latest_staged_versions('renamed', key, ['last_modified_at']) }}
 ),
 
 final as (

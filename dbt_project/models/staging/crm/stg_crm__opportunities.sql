@@ -1,4 +1,5 @@
-{{ config(unique_key=['opportunity_id']) }}
+{% set key = ['opportunity_id'] %}
+{{ config(unique_key=key) }}
 -- Latest version of every opportunity (key opportunity_id): its current stage, amount, close date and owner.
 with
 
@@ -41,7 +42,7 @@ renamed as (
 ),
 
 latest as (
-    {{ latest_staged_versions('renamed', ['last_modified_at']) }}
+    {{ latest_staged_versions('renamed', key, ['last_modified_at']) }}
 ),
 
 final as (

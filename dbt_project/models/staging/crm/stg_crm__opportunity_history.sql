@@ -1,4 +1,5 @@
-{{ config(unique_key=['history_id']) }}
+{% set key = ['history_id'] %}
+{{ config(unique_key=key) }}
 -- Every recorded change of an opportunity's stage, amount, probability or close date (key history_id).
 with
 
@@ -28,7 +29,7 @@ renamed as (
 ),
 
 latest as (
-    {{ latest_staged_versions('renamed', ['changed_at']) }}
+    {{ latest_staged_versions('renamed', key, ['changed_at']) }}
 ),
 
 final as (

@@ -1,4 +1,5 @@
-{{ config(unique_key=['quota_id']) }}
+{% set key = ['quota_id'] %}
+{{ config(unique_key=key) }}
 -- Latest version of every quota record (key quota_id): a rep's bookings quota for one month.
 with
 
@@ -26,7 +27,7 @@ renamed as (
 ),
 
 latest as (
-    {{ latest_staged_versions('renamed', ['last_modified_at']) }}
+    {{ latest_staged_versions('renamed', key, ['last_modified_at']) }}
 ),
 
 final as (

@@ -1,4 +1,5 @@
-{{ config(unique_key=['user_id']) }}
+{% set key = ['user_id'] %}
+{{ config(unique_key=key) }}
 -- Latest version of every CRM user (key user_id): sales reps and their managers.
 with
 
@@ -30,7 +31,7 @@ renamed as (
 ),
 
 latest as (
-    {{ latest_staged_versions('renamed', ['last_modified_at']) }}
+    {{ latest_staged_versions('renamed', key, ['last_modified_at']) }}
 ),
 
 final as (

@@ -1,4 +1,5 @@
-{{ config(unique_key=['capacity_month', 'product_family']) }}
+{% set key = ['capacity_month', 'product_family'] %}
+{{ config(unique_key=key) }}
 -- Latest revision of the capacity plan per month and product family (key capacity_month, product_family).
 with
 
@@ -24,7 +25,7 @@ renamed as (
 ),
 
 latest as (
-    {{ latest_staged_versions('renamed', ['changed_on']) }}
+    {{ latest_staged_versions('renamed', key, ['changed_on']) }}
 ),
 
 final as (

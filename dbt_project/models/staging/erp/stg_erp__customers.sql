@@ -1,4 +1,5 @@
-{{ config(unique_key=['customer_id']) }}
+{% set key = ['customer_id'] %}
+{{ config(unique_key=key) }}
 -- Latest version of every ERP customer (key customer_id).
 with
 
@@ -36,7 +37,7 @@ renamed as (
 ),
 
 latest as (
-    {{ latest_staged_versions('renamed', ['changed_on']) }}
+    {{ latest_staged_versions('renamed', key, ['changed_on']) }}
 ),
 
 final as (

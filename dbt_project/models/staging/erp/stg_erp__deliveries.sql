@@ -1,4 +1,5 @@
-{{ config(unique_key=['delivery_id']) }}
+{% set key = ['delivery_id'] %}
+{{ config(unique_key=key) }}
 -- Latest version of every delivery (key delivery_id): units shipped against one sales order line.
 -- fct_shipments holds the same rows, built incrementally from the source (see its model).
 with
@@ -29,7 +30,7 @@ renamed as (
 ),
 
 latest as (
-    {{ latest_staged_versions('renamed', ['changed_on']) }}
+    {{ latest_staged_versions('renamed', key, ['changed_on']) }}
 ),
 
 final as (

@@ -1,4 +1,5 @@
-{{ config(unique_key=['snapshot_date', 'product_id', 'warehouse_id']) }}
+{% set key = ['snapshot_date', 'product_id', 'warehouse_id'] %}
+{{ config(unique_key=key) }}
 -- End-of-day stock per snapshot day, product and warehouse (key snapshot_date, product_id, warehouse_id);
 -- a snapshot re-sent on a later export day replaces the earlier one.
 with
@@ -25,7 +26,7 @@ renamed as (
 ),
 
 latest as (
-    {{ latest_staged_versions('renamed', ['snapshot_date']) }}
+    {{ latest_staged_versions('renamed', key, ['snapshot_date']) }}
 ),
 
 final as (

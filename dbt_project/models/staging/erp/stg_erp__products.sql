@@ -1,4 +1,5 @@
-{{ config(unique_key=['product_id']) }}
+{% set key = ['product_id'] %}
+{{ config(unique_key=key) }}
 -- Latest version of every product (key product_id).
 with
 
@@ -32,7 +33,7 @@ renamed as (
 ),
 
 latest as (
-    {{ latest_staged_versions('renamed', ['changed_on']) }}
+    {{ latest_staged_versions('renamed', key, ['changed_on']) }}
 ),
 
 final as (

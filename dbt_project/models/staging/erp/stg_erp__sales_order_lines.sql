@@ -1,4 +1,5 @@
-{{ config(unique_key=['order_id', 'line_number']) }}
+{% set key = ['order_id', 'line_number'] %}
+{{ config(unique_key=key) }}
 -- Latest version of every sales order line (key order_id, line_number).
 -- fct_order_lines holds the same lines, built incrementally from the source (see its model).
 with
@@ -35,7 +36,7 @@ renamed as (
 ),
 
 latest as (
-    {{ latest_staged_versions('renamed', ['changed_on']) }}
+    {{ latest_staged_versions('renamed', key, ['changed_on']) }}
 ),
 
 final as (

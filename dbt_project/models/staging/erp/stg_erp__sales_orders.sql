@@ -1,4 +1,5 @@
-{{ config(unique_key=['order_id']) }}
+{% set key = ['order_id'] %}
+{{ config(unique_key=key) }}
 -- Latest version of every sales order header (key order_id).
 with
 
@@ -29,7 +30,7 @@ renamed as (
 ),
 
 latest as (
-    {{ latest_staged_versions('renamed', ['changed_on']) }}
+    {{ latest_staged_versions('renamed', key, ['changed_on']) }}
 ),
 
 final as (

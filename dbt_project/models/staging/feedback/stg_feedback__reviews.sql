@@ -1,4 +1,5 @@
-{{ config(unique_key=['review_id']) }}
+{% set key = ['review_id'] %}
+{{ config(unique_key=key) }}
 -- Latest version of every product review (key review_id).
 with
 
@@ -27,7 +28,7 @@ renamed as (
 ),
 
 latest as (
-    {{ latest_staged_versions('renamed', ['created_at']) }}
+    {{ latest_staged_versions('renamed', key, ['created_at']) }}
 ),
 
 final as (

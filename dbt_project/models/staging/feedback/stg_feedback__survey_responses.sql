@@ -1,4 +1,5 @@
-{{ config(unique_key=['response_id']) }}
+{% set key = ['response_id'] %}
+{{ config(unique_key=key) }}
 -- Latest version of every survey response (key response_id): NPS (0-10) and CSAT (1-5) answers.
 with
 
@@ -28,7 +29,7 @@ renamed as (
 ),
 
 latest as (
-    {{ latest_staged_versions('renamed', ['submitted_at']) }}
+    {{ latest_staged_versions('renamed', key, ['submitted_at']) }}
 ),
 
 final as (

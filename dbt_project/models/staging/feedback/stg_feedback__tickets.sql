@@ -1,4 +1,5 @@
-{{ config(unique_key=['ticket_id']) }}
+{% set key = ['ticket_id'] %}
+{{ config(unique_key=key) }}
 -- Latest version of every support ticket (key ticket_id).
 with
 
@@ -33,7 +34,7 @@ renamed as (
 ),
 
 latest as (
-    {{ latest_staged_versions('renamed', ['updated_at']) }}
+    {{ latest_staged_versions('renamed', key, ['updated_at']) }}
 ),
 
 final as (
