@@ -1,59 +1,19 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
+        incremental_strategy='replace_window',
         unique_key='inventory_snapshot_id',
         on_schema_change='fail',
-        tags=['daily_partitioned'],
-        post_hook="{{ delete_vanished_keys(source('erp', 'inventory'), 'inventory_snapshot_id',
-            surrogate_key(['raw_row.snapshot_date', clean_text('raw_row.product_id'), clean_text('raw_row.warehouse_id')])) }}"
+        tags=['daily_partitioned']
     )
 }}
 -- One row per snapshot day, product and warehouse: end-of-day on-hand stock (latest export of
--- that snapshot). Daily-partitioned: reads only the raw source; an incremental run recomputes
--- every snapshot touched by the partition window from all its raw rows.
+-- that snapshot). Daily-partitioned: built by the daily load from stg_erp__inventory (built just
+-- before it in the same run); an incremental run rewrites the snapshots the partition window touched.
 with
 
-snapshot_rows as (
-    select
-        snapshot_date,
-        {{ clean_text('product_id') }} as product_id,
-        {{ clean_text('warehouse_id') }} as warehouse_id,
-        on_hand_quantity,
-        _export_date,
-        _loaded_at,
-        _source_file
-    from {{ source('erp', 'inventory') }}
-),
-
-{% if is_incremental() %}
--- snapshots touched by the window: exported in it, or the stored version came from it
-changed_snapshots as (
-    select snapshot_date, product_id, warehouse_id
-    from snapshot_rows
-    where {{ in_partition_window('_export_date') }}
-    union
-    select snapshot_date, product_id, warehouse_id
-    from {{ this }}
-    where {{ in_partition_window('_export_date') }}
-),
-
-snapshot_versions as (
-    select snapshot_rows.*
-    from snapshot_rows
-    inner join changed_snapshots
-        on snapshot_rows.snapshot_date = changed_snapshots.snapshot_date
-        and snapshot_rows.product_id = changed_snapshots.product_id
-        and snapshot_rows.warehouse_id = changed_snapshots.warehouse_id
-),
-{% else %}
-snapshot_versions as (
-    select * from snapshot_rows
-),
-{% endif %}
-
-latest_snapshots as (
-    {{ latest_per_key('snapshot_versions', ['snapshot_date', 'product_id', 'warehouse_id'], ['snapshot_date']) }}
+snapshots as (
+    {{ staged_rows_to_rebuild(ref('stg_erp__inventory'), ['snapshot_date', 'product_id', 'warehouse_id']) }}
 ),
 
 final as (
@@ -69,7 +29,7 @@ final as (
 
         -- lineage
         _export_date
-    from latest_snapshots
+    from snapshots
 )
 
 select * from final

@@ -1,7 +1,7 @@
 {% set key = ['delivery_id'] %}
 {{ config(unique_key=key) }}
 -- Latest version of every delivery (key delivery_id): units shipped against one sales order line.
--- fct_shipments holds the same rows, built incrementally from the source (see its model).
+-- fct_shipments adds the order line key to these rows.
 with
 
 source as (

@@ -1,7 +1,7 @@
 {% set key = ['order_id', 'line_number'] %}
 {{ config(unique_key=key) }}
 -- Latest version of every sales order line (key order_id, line_number).
--- fct_order_lines holds the same lines, built incrementally from the source (see its model).
+-- fct_order_lines joins these lines to their order headers.
 with
 
 source as (

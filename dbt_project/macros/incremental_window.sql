@@ -1,6 +1,8 @@
 {#
-    Incremental staging: a staging model keeps the latest version of every key of its raw table,
-    and a daily load recomputes only the keys the partition window touched.
+    Incremental models of the daily load: the staging models and the facts built on them. A run
+    recomputes only the keys its partition window touched (macros/partition_window.sql).
+
+    Staging: a staging model keeps the latest version of every key of its raw table.
 
     A staging model names its key once and hands it to both its config and this macro:
         {% set key = ['account_id'] %}
@@ -59,7 +61,41 @@
 {%- endmacro %}
 
 {#
-    The incremental strategy of the staging models (incremental_strategy='replace_window'): delete
+    The rows of a staging model an incremental fact rebuilds: those whose staged version came from
+    an export day in the partition window, and those whose stored fact row came from one (its key
+    may have gone back to an older version, or gone: the replace_window strategy deletes the stored
+    rows of the window first). Every row on a full build.
+
+    relation:       the staging model (a ref)
+    key_columns:    the staging key, as the fact stores it
+    stored_windows: the fact's columns holding the export day its row came from (a fact joining two
+                    staging models keeps one per model)
+    parent:         none, or (relation, key_columns) of another staging model whose rows, when
+                    staged from the window, select the rows sharing their key (an order header
+                    changed in the window selects all its lines)
+#}
+{% macro staged_rows_to_rebuild(relation, key_columns, stored_windows=['_export_date'], parent=none) -%}
+    select staged.*
+    from {{ relation }} as staged
+    {%- if is_incremental() %}
+    where {{ in_partition_window('staged._export_date') }}
+        or ({{ key_columns | join(', ') }}) in (
+            select {{ key_columns | join(', ') }}
+            from {{ this }}
+            where {% for column in stored_windows -%}
+                {{ in_partition_window(column) }}{{ ' or ' if not loop.last }}
+            {%- endfor %}
+        )
+        {%- if parent %}
+        or ({{ parent[1] | join(', ') }}) in (
+            select {{ parent[1] | join(', ') }} from {{ parent[0] }} where {{ in_partition_window('_export_date') }}
+        )
+        {%- endif %}
+    {%- endif %}
+{%- endmacro %}
+
+{#
+    The incremental strategy of the daily load's models (incremental_strategy='replace_window'): delete
     the stored rows whose version came from an export day in the partition window, then dbt's
     delete+insert of the recomputed keys. dbt finds a strategy's SQL as get_incremental_<name>_sql.
 #}
