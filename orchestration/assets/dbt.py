@@ -22,6 +22,7 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 from packaging import version
+from pydantic import Field
 
 from orchestration.partitions import WAREHOUSE_POOL, window_dates
 from orchestration.resources import SalesopsHome
@@ -102,6 +103,24 @@ def partition_window_environment(window: tuple[date, date]) -> dict[str, str]:
     return {PARTITION_MIN_DATE_VARIABLE: window[0].isoformat(), PARTITION_MAX_DATE_VARIABLE: window[1].isoformat()}
 
 
+class DailyModelsConfig(dg.Config):
+    """Run configuration of the daily load's dbt step (Launchpad: ``ops: dbt_daily_facts: config:``)."""
+
+    full_refresh: bool = Field(
+        default=False,
+        description=(
+            "Rebuild the incremental staging models and facts from every raw row (dbt --full-refresh) instead of "
+            "recomputing the keys of the partition's export days: after a column of one of them changed "
+            "(on_schema_change: fail stops the incremental run), or to rebuild a table edited outside dbt."
+        ),
+    )
+
+
+def daily_build_arguments(config: DailyModelsConfig) -> list[str]:
+    """The dbt arguments of the daily load's step."""
+    return ["build", "--full-refresh"] if config.full_refresh else ["build"]
+
+
 def build_dbt_assets(partitions: dg.PartitionsDefinition) -> list[dg.AssetsDefinition]:
     """The three dbt steps: partitioned incremental facts, the warehouse, and what reads the forecasts."""
     project = salesops_dbt_project()
@@ -117,10 +136,10 @@ def build_dbt_assets(partitions: dg.PartitionsDefinition) -> list[dg.AssetsDefin
         dagster_dbt_translator=translator,
         pool=WAREHOUSE_POOL,
     )
-    def dbt_daily_facts(context: dg.AssetExecutionContext, dbt: DbtCliResource, salesops: SalesopsHome):
+    def dbt_daily_facts(context: dg.AssetExecutionContext, dbt: DbtCliResource, salesops: SalesopsHome, config: DailyModelsConfig):
         window = partition_window_environment(window_dates(context.partition_time_window))
         with dbt_home(salesops), environment_set(window):
-            yield from dbt.cli(["build"], context=context).stream()
+            yield from dbt.cli(daily_build_arguments(config), context=context).stream()
 
     @dbt_assets(
         manifest=project.manifest_path,

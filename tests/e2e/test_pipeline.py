@@ -17,7 +17,7 @@ from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PART
 
 from demo_company import TRUTH_FOLDER
 from orchestration.run import PLANNED_EVENTS_AS_RANGES
-from tests.conftest import E2E_FIRST_EXPORT
+from tests.conftest import E2E_END, E2E_FIRST_EXPORT
 from tests.e2e import independent_kpis as independent
 
 pytestmark = pytest.mark.slow
@@ -279,3 +279,31 @@ def test_the_checked_build_is_published_to_bi_duckdb(built) -> None:
     metadata = built["build"].asset_materializations_for_node("publish")[0].metadata
     assert metadata["tables_published"].value == len(views)
     assert metadata["file_size_bytes"].value == built["paths"].bi_warehouse.stat().st_size
+
+
+def test_a_full_refresh_rebuilds_the_daily_load_models_from_every_raw_row(built) -> None:
+    """daily_load configured with full_refresh rebuilds the incremental staging models and facts from
+    every raw row. A staged account edited outside dbt (as a changed model would leave a stale
+    column) keeps its edit through an incremental run of a day that did not export it, and loses it
+    in a full refresh of that same day. Last in the module: it edits the shared warehouse."""
+    from orchestration.definitions import build_definitions
+
+    day = E2E_END.isoformat()
+    with duckdb.connect(str(built["paths"].warehouse)) as conn:
+        account_id, name = conn.execute(
+            "select account_id, account_name from staging.stg_crm__accounts "
+            "where account_id not in (select trim(account_id) from raw.crm__accounts where _export_date = ?) "
+            "order by account_id limit 1",
+            [day],
+        ).fetchone()
+        conn.execute("update staging.stg_crm__accounts set account_name = 'edited outside dbt' where account_id = ?", [account_id])
+    job = build_definitions().resolve_job_def("daily_load")
+    tags = {ASSET_PARTITION_RANGE_START_TAG: day, ASSET_PARTITION_RANGE_END_TAG: day}
+    staged_name = f"select account_name from staging.stg_crm__accounts where account_id = '{account_id}'"
+
+    assert job.execute_in_process(instance=built["instance"], tags=tags).success
+    assert query(built, staged_name)["account_name"].tolist() == ["edited outside dbt"]
+
+    full_refresh = {"ops": {"dbt_daily_facts": {"config": {"full_refresh": True}}}}
+    assert job.execute_in_process(instance=built["instance"], tags=tags, run_config=full_refresh).success
+    assert query(built, staged_name)["account_name"].tolist() == [name]
