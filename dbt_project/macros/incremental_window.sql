@@ -1,26 +1,26 @@
 {#
     Incremental models of the daily load: the staging models and the facts built on them. A run
-    recomputes only the keys its partition window touched (macros/partition_window.sql).
+    recomputes only the keys its partition window touched (macros/partition_window.sql); the result
+    equals a full refresh (tests/e2e/test_incremental_facts.py).
 
-    Staging: a staging model keeps the latest version of every key of its raw table.
-
-    A staging model names its key once and hands it to both its config and this macro:
+    Staging keeps the latest version of every key of its raw table. A staging model names its key
+    once and hands it to both its config and latest_staged_versions:
         {% set key = ['account_id'] %}
         {{ config(unique_key=key) }}
         ... {{ latest_staged_versions('renamed', key, ['last_modified_at']) }}
-    On a full build (or --full-refresh) that is latest_per_key over every raw row. On an incremental run it is
-    latest_per_key over every raw version of the window's keys only: the keys with a raw row
-    exported in the window, and the keys whose stored row came from an export day in the window
+    On a full build (or --full-refresh) that is latest_per_key over every raw row. On an incremental
+    run it is latest_per_key over every raw version of the window's keys only: the keys with a raw
+    row exported in the window, and the keys whose stored row came from an export day in the window
     (a day re-loaded from corrected files may have lost that record, or its latest version).
 
-    The replace_window strategy below then writes the result: it deletes the stored rows that came
-    from the window, and replaces the rows of the recomputed keys (dbt's delete+insert on the
-    unique key). A key that lost all its raw rows in a re-loaded day disappears, a key whose latest
-    version moved out of a re-loaded day gets its previous version back, and every other key keeps
-    its row: the table equals a full refresh (tests/e2e/test_incremental_facts.py).
+    The facts take staged_rows_to_rebuild from the staging models, and both write with the
+    replace_window strategy: delete the stored rows that came from the window, then replace the rows
+    of the recomputed keys (dbt's delete+insert on the unique key). A key that lost all its raw rows
+    in a re-loaded day disappears, a key whose latest version moved out of a re-loaded day gets its
+    previous version back, and every other key keeps its row.
 
-    Keys match by equality, as in the incremental facts: a row with a null key (which the staging
-    tests reject) is recomputed only by a full refresh.
+    Keys match by equality: a row with a null key (which the key tests reject) is recomputed only
+    by a full refresh.
 #}
 
 {#
