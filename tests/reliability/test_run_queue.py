@@ -103,8 +103,9 @@ def test_a_failing_blocking_check_stops_publication_and_publish_alone_says_which
     from orchestration.warehouse import warehouse_connection
 
     published_before = support.sha256(home / "bi.duckdb")
-    with warehouse_connection(home / "warehouse.duckdb") as conn:  # won deals with negative amounts got past ingestion
-        changed = conn.execute("update raw.crm__opportunities set amount = -amount where stage_name = 'Closed Won' and amount > 0").fetchone()[0]
+    # won deals with negative amounts got past ingestion and the daily load (which builds staging)
+    with warehouse_connection(home / "warehouse.duckdb") as conn:
+        changed = conn.execute("update staging.stg_crm__opportunities set amount = -amount where stage_name = 'Closed Won' and amount > 0").fetchone()[0]
     assert changed > 0
     instance = dg.DagsterInstance.ephemeral()
     with pytest.MonkeyPatch.context() as env:
