@@ -13,11 +13,10 @@ re-uses dbt's partial parse of the previous invocation instead of parsing the pr
 
 from __future__ import annotations
 
-from datetime import date, timedelta
-from pathlib import Path
-
 import csv
 import shutil
+from datetime import date, timedelta
+from pathlib import Path
 
 import duckdb
 import pandas as pd
