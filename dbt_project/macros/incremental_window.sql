@@ -13,7 +13,7 @@
     row exported in the window, and the keys whose stored row came from an export day in the window
     (a day re-loaded from corrected files may have lost that record, or its latest version).
 
-    The facts take staged_rows_to_rebuild from the staging models, and both write with the
+    The facts take rows_of_window_keys from the staging models, and both write with the
     replace_window strategy: delete the stored rows that came from the window, then replace the rows
     of the recomputed keys (dbt's delete+insert on the unique key). A key that lost all its raw rows
     in a re-loaded day disappears, a key whose latest version moved out of a re-loaded day gets its
@@ -33,22 +33,8 @@
     {%- if is_incremental() %}
     select *
     from (
-        with window_keys as materialized (
-            select {{ key_columns | join(', ') }} from {{ relation }} where {{ in_partition_window('_export_date') }}
-            union
-            select {{ key_columns | join(', ') }} from {{ this }} where {{ in_partition_window('_export_date') }}
-        ),
-
-        window_versions as materialized (
-            select versions.*
-            from {{ relation }} as versions
-            where exists (
-                select 1
-                from window_keys
-                where {% for column in key_columns -%}
-                    window_keys.{{ column }} = versions.{{ column }}{{ ' and ' if not loop.last }}
-                {%- endfor %}
-            )
+        with window_versions as materialized (
+            {{ rows_of_window_keys(relation, key_columns) }}
         )
 
         select * from (
@@ -61,26 +47,29 @@
 {%- endmacro %}
 
 {#
-    The rows of a staging model an incremental fact rebuilds: those whose staged version came from
-    an export day in the partition window, and those whose stored fact row came from one (its key
-    may have gone back to an older version, or gone: the replace_window strategy deletes the stored
-    rows of the window first). Every row on a full build.
+    Every row of `relation` whose key the partition window touched, on an incremental run: a row of
+    `relation` with that key was exported in the window, or the model's stored row with it came from
+    the window (its key may have gone back to an older version, or gone: the replace_window strategy
+    deletes the stored rows of the window first). Every row on a full build. Staging takes all raw
+    versions of those keys (latest_staged_versions); a fact, the staged rows it rebuilds.
 
-    relation:       the staging model (a ref)
-    key_columns:    the staging key, as the fact stores it
-    stored_windows: the fact's columns holding the export day its row came from (a fact joining two
+    relation:       a relation, or the name of a CTE, with `key_columns` and `_export_date`
+    key_columns:    the key, as the model stores it
+    stored_windows: the model's columns holding the export day its row came from (a fact joining two
                     staging models keeps one per model)
     parent:         none, or (relation, key_columns) of another staging model whose rows, when
                     staged from the window, select the rows sharing their key (an order header
                     changed in the window selects all its lines)
 #}
-{% macro staged_rows_to_rebuild(relation, key_columns, stored_windows=['_export_date'], parent=none) -%}
-    select staged.*
-    from {{ relation }} as staged
+{% macro rows_of_window_keys(relation, key_columns, stored_windows=['_export_date'], parent=none) -%}
+    {%- set keys = key_columns | join(', ') -%}
+    select touched.*
+    from {{ relation }} as touched
     {%- if is_incremental() %}
-    where {{ in_partition_window('staged._export_date') }}
-        or ({{ key_columns | join(', ') }}) in (
-            select {{ key_columns | join(', ') }}
+    where ({{ keys }}) in (
+            select {{ keys }} from {{ relation }} where {{ in_partition_window('_export_date') }}
+            union
+            select {{ keys }}
             from {{ this }}
             where {% for column in stored_windows -%}
                 {{ in_partition_window(column) }}{{ ' or ' if not loop.last }}

@@ -13,7 +13,7 @@
 with
 
 snapshots as (
-    {{ staged_rows_to_rebuild(ref('stg_erp__inventory'), ['snapshot_date', 'product_id', 'warehouse_id']) }}
+    {{ rows_of_window_keys(ref('stg_erp__inventory'), ['snapshot_date', 'product_id', 'warehouse_id']) }}
 ),
 
 final as (

@@ -18,7 +18,7 @@ orders as (
 ),
 
 latest_lines as (
-    {{ staged_rows_to_rebuild(
+    {{ rows_of_window_keys(
         ref('stg_erp__sales_order_lines'), ['order_id', 'line_number'], ['_export_date', 'order_export_date'],
         parent=('orders', ['order_id'])
     ) }}

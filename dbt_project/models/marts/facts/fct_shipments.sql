@@ -13,7 +13,7 @@
 with
 
 deliveries as (
-    {{ staged_rows_to_rebuild(ref('stg_erp__deliveries'), ['delivery_id']) }}
+    {{ rows_of_window_keys(ref('stg_erp__deliveries'), ['delivery_id']) }}
 ),
 
 final as (
