@@ -31,6 +31,7 @@ __all__ = ["DemoConfig", "GeneratedCompany", "generate", "simulate"]
 
 TRUTH_FOLDER = "demo_truth"
 IDENTITY_STREAM = 1  # the random stream of identities.py, apart from the company's own
+REDELIVERY_STREAM = 2  # the random stream choosing the records an export delivers twice
 
 
 @dataclass(frozen=True)
@@ -68,9 +69,10 @@ def generate(home: str | Path, config: DemoConfig | None = None) -> GeneratedCom
     config = config or DemoConfig()
     home = Path(home)
     company = simulate(config)
-    rng = np.random.default_rng(config.seed + 1)
+    objects = export_objects(company, np.random.default_rng(config.seed + 1))
     first_export, last_export = config.export_window()
-    rows = write_exports(export_objects(company, rng), home / "landing", first_export, last_export, rng)
+    redelivery = np.random.default_rng((config.seed, REDELIVERY_STREAM))
+    rows = write_exports(objects, home / "landing", first_export, last_export, redelivery)
     _write_truth(company, home / TRUTH_FOLDER)
     return GeneratedCompany(rows, company.start, first_export, last_export)
 

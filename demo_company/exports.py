@@ -9,8 +9,9 @@ again the next day, unchanged, as real exports do.
 from __future__ import annotations
 
 import csv
+import filecmp
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -30,6 +31,7 @@ from demo_company.timeline import day
 DUPLICATE_SHARE = 0.005
 CURRENCY = "USD"
 EXPORT = "_export"
+RENDER_ROWS = 200_000  # records rendered as text at a time: bounds the memory of writing a large export
 
 
 @dataclass(frozen=True)
@@ -83,17 +85,22 @@ def money(values) -> pd.Series:
     return pd.Series(np.asarray(values, dtype=float)).map("{:.2f}".format)
 
 
-def export_objects(company: Company, rng: np.random.Generator) -> list[ExportObject]:
+def export_objects(company: Company, rng: np.random.Generator) -> Iterator[ExportObject]:
+    """The sixteen objects, built one at a time: only the one being written is held in memory."""
     builders: list[Callable[[Company, np.random.Generator], ExportObject]] = [
         _users, _accounts, _contacts, _opportunities, _opportunity_history, _quotas,
         _customers, _products, _sales_orders, _sales_order_lines, _deliveries, _inventory, _capacity,
         _survey_responses, _reviews, _tickets,
     ]
-    return [builder(company, rng) for builder in builders]
+    return (builder(company, rng) for builder in builders)
 
 
-def write_exports(objects: list[ExportObject], landing: Path, start: date, end: date, rng: np.random.Generator) -> dict[str, int]:
-    """Write each object's records into one file per export day from ``start`` to ``end``; returns rows written per object."""
+def write_exports(objects: Iterable[ExportObject], landing: Path, start: date, end: date, rng: np.random.Generator) -> dict[str, int]:
+    """Write each object's records into one file per export day from ``start`` to ``end``; returns rows written per object.
+
+    ``rng`` chooses the redelivered records; give it a stream of its own, apart from the builders',
+    so that building and writing the objects in turn draws the same numbers as building them all first.
+    """
     written = {}
     first, last = day(start), day(end)
     for obj in objects:
@@ -117,16 +124,13 @@ def _initial_export(obj: ExportObject, first: np.datetime64) -> pd.DataFrame:
 
 
 def _write_object(obj: ExportObject, frame: pd.DataFrame, landing: Path) -> int:
-    """One file per export day, rendered in one pass and split by day (values hold no line breaks).
+    """One file per export day, each rendered a slice of at most RENDER_ROWS records at a time.
 
     Files whose content is unchanged are left alone (so their modification time, which the new-files
     sensor watches, stays); files of an earlier generation that this one does not write are removed.
     """
     folder = landing / obj.source / obj.object
-    columns = [c for c in frame.columns if c != EXPORT]
-    lines, header = _render(obj, frame[columns])
-    if len(lines) != len(frame):
-        raise ValueError(f"{obj.source}/{obj.object}: a value holds a line break; the day split would be wrong")
+    body = frame[[c for c in frame.columns if c != EXPORT]]
     days = frame[EXPORT].to_numpy().astype("datetime64[D]")
     boundaries = np.flatnonzero(days[1:] != days[:-1]) + 1
     name = f"{obj.object}.{'jsonl' if obj.jsonl else 'csv'}"
@@ -135,30 +139,43 @@ def _write_object(obj: ExportObject, frame: pd.DataFrame, landing: Path) -> int:
         if finish == begin:
             continue
         target = folder / str(days[begin]) / name
-        _write_if_changed(target, (header + "".join(lines[begin:finish])).encode("utf-8"))
+        _write_if_changed(target, _rendered(obj, body.iloc[begin:finish]))
         written.add(target)
     _remove_stale(folder, written)
     return len(frame)
 
 
-def _render(obj: ExportObject, body: pd.DataFrame) -> tuple[list[str], str]:
-    """The records as text lines, and the header line (CSV quoted only where needed, nulls empty)."""
-    if obj.jsonl:
-        return body.to_json(orient="records", lines=True, force_ascii=False).splitlines(keepends=True), ""
+def _rendered(obj: ExportObject, body: pd.DataFrame) -> Iterator[bytes]:
+    """The records as UTF-8 text, a slice at a time (CSV with a header, quoted only where needed, nulls empty)."""
+    if not obj.jsonl:
+        yield _csv_text([body.columns]).encode("utf-8")
+    for begin in range(0, len(body), RENDER_ROWS):
+        part = body.iloc[begin : begin + RENDER_ROWS]
+        if obj.jsonl:
+            yield part.to_json(orient="records", lines=True, force_ascii=False).encode("utf-8")
+        else:
+            columns = [part[c].astype(object).where(part[c].notna(), None).tolist() for c in part.columns]
+            yield _csv_text(zip(*columns, strict=True)).encode("utf-8")
+
+
+def _csv_text(rows: Iterable) -> str:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(body.columns)
-    columns = [body[c].astype(object).where(body[c].notna(), None).tolist() for c in body.columns]
-    writer.writerows(zip(*columns, strict=True))
-    header, *lines = buffer.getvalue().splitlines(keepends=True)
-    return lines, header
+    csv.writer(buffer, lineterminator="\n").writerows(rows)
+    return buffer.getvalue()
 
 
-def _write_if_changed(target: Path, content: bytes) -> None:
-    if target.exists() and target.stat().st_size == len(content) and target.read_bytes() == content:
-        return
+def _write_if_changed(target: Path, chunks: Iterable[bytes]) -> None:
+    """Write the chunks to ``target`` through a ``.part`` file (which ingestion treats as still being
+    written), and replace ``target`` only if the content differs."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(content)
+    partial = target.with_name(target.name + ".part")
+    with partial.open("wb") as out:
+        for chunk in chunks:
+            out.write(chunk)
+    if target.exists() and filecmp.cmp(partial, target, shallow=False):
+        partial.unlink()
+    else:
+        partial.replace(target)
 
 
 def _remove_stale(folder: Path, keep: set[Path]) -> None:
