@@ -81,8 +81,20 @@ def plain_timestamp(values) -> pd.Series:
     return formatted(values, "%Y-%m-%d %H:%M:%S")
 
 
+def as_text(values, render: Callable[[object], str] = str) -> pd.Series:
+    """Values as text; each distinct value is rendered once and its rows share the string (millions
+    of rows, few distinct values: the memory of the text is that of the distinct values)."""
+    codes, uniques = pd.factorize(np.asarray(values), use_na_sentinel=False)
+    return pd.Series(np.array([render(value) for value in uniques], dtype=object)[codes])
+
+
 def money(values) -> pd.Series:
-    return pd.Series(np.asarray(values, dtype=float)).map("{:.2f}".format)
+    return as_text(np.asarray(values, dtype=float), "{:.2f}".format)
+
+
+def flag(values) -> pd.Series:
+    """Booleans as the exports spell them: true or false."""
+    return as_text(np.asarray(values, dtype=bool), lambda value: "true" if value else "false")
 
 
 def export_objects(company: Company, rng: np.random.Generator) -> Iterator[ExportObject]:
@@ -312,24 +324,29 @@ def _opportunities(company: Company, rng: np.random.Generator) -> ExportObject:
     customers = {c.index: c for c in company.customers}
     created = events.groupby("opportunity_id")["changed_at"].transform("min")
     family = events["family"].map(lambda f: FAMILIES[f].name)
+    first = events.drop_duplicates("opportunity_id")  # the name is the opportunity's: built once per opportunity
+    names = pd.Series(
+        [f"{customers[c].name} - {FAMILIES[f].name} x{q}" for c, f, q in zip(first["customer"], first["family"], first["quantity"], strict=True)],
+        index=first["opportunity_id"].to_numpy(),
+    )
     frame = pd.DataFrame(
         {
             "Id": events["opportunity_id"],
-            "Name": [f"{customers[c].name} - {f} x{q}" for c, f, q in zip(events["customer"], family, events["quantity"], strict=True)],
+            "Name": events["opportunity_id"].map(names),
             "AccountId": events["account_id"],
             "OwnerId": events["owner_id"],
             "StageName": events["stage_name"],
             "Amount": money(events["stage_amount"]),
             "CurrencyIsoCode": CURRENCY,
-            "Probability": events["probability"].astype(str),
+            "Probability": as_text(events["probability"]),
             "CloseDate": iso_date(events["close_date"]),
-            "IsClosed": np.where(events["is_closed"], "true", "false"),
-            "IsWon": np.where(events["is_won"], "true", "false"),
-            "Type": np.where(events["existing_business"], "Existing Business", "New Business"),
+            "IsClosed": flag(events["is_closed"]),
+            "IsWon": flag(events["is_won"]),
+            "Type": as_text(events["existing_business"], lambda existing: "Existing Business" if existing else "New Business"),
             "LeadSource": events["lead_source"],
             "ForecastCategoryName": events["forecast_category"],
             "Product_Family__c": family,
-            "Quantity__c": events["quantity"].astype(str),
+            "Quantity__c": as_text(events["quantity"]),
             "CreatedDate": crm_timestamp(created),
             "LastModifiedDate": crm_timestamp(events["changed_at"]),
             EXPORT: events["changed_at"].to_numpy().astype("datetime64[D]"),
@@ -342,11 +359,11 @@ def _opportunity_history(company: Company, rng: np.random.Generator) -> ExportOb
     events = company.sales.stage_events
     frame = pd.DataFrame(
         {
-            "Id": events["history_id"],
+            "Id": [salesforce_id("008", n) for n in range(1, len(events) + 1)],  # numbered in the order of the changes
             "OpportunityId": events["opportunity_id"],
             "StageName": events["stage_name"],
             "Amount": money(events["stage_amount"]),
-            "Probability": events["probability"].astype(str),
+            "Probability": as_text(events["probability"]),
             "CloseDate": iso_date(events["close_date"]),
             "CreatedById": events["owner_id"],
             "CreatedDate": crm_timestamp(events["changed_at"]),
@@ -473,9 +490,9 @@ def _sales_order_lines(company: Company, rng: np.random.Generator) -> ExportObje
     base = pd.DataFrame(
         {
             "SALESORDERID": lines["order_id"],
-            "SALESORDERITEM": lines["line_number"].astype(str),
+            "SALESORDERITEM": as_text(lines["line_number"]),
             "PRODUCTID": lines["product"].map(lambda i: codes[i]),
-            "QUANTITY": lines["quantity"].astype(str),
+            "QUANTITY": as_text(lines["quantity"]),
             "UNITPRICE": money(lines["unit_price"]),
             "NETAMOUNT": money(lines["net_amount"]),
             "CURRENCY": CURRENCY,
@@ -510,9 +527,9 @@ def _deliveries(company: Company, rng: np.random.Generator) -> ExportObject:
         {
             "DELIVERYID": shipments["delivery_id"],
             "SALESORDERID": shipments["order_id"],
-            "SALESORDERITEM": shipments["line_number"].astype(str),
+            "SALESORDERITEM": as_text(shipments["line_number"]),
             "PRODUCTID": shipments["product"].map(lambda i: codes[i]),
-            "SHIPPEDQTY": shipments["shipped_quantity"].astype(str),
+            "SHIPPEDQTY": as_text(shipments["shipped_quantity"]),
             "GOODSISSUEDATE": sap_date(shipped),
             "PLANT": shipments["plant"],
             "CHANGEDAT": sap_date(shipped),
@@ -530,7 +547,7 @@ def _inventory(company: Company, rng: np.random.Generator) -> ExportObject:
             "STOCKDATE": sap_date(stock["snapshot_date"]),
             "PRODUCTID": codes[stock["product"].to_numpy()],
             "PLANT": stock["plant"],
-            "UNRESTRICTEDSTOCK": stock["on_hand"].astype(str),
+            "UNRESTRICTEDSTOCK": as_text(stock["on_hand"]),
             EXPORT: stock["snapshot_date"].to_numpy().astype("datetime64[D]"),
         }
     )
@@ -596,7 +613,7 @@ def _reviews(company: Company, rng: np.random.Generator) -> ExportObject:
             "Review ID": reviews["review_id"],
             "Product SKU": reviews["product"].map(lambda i: codes[i]),
             "Customer ID": reviews["customer"].map(lambda i: None if i is None or pd.isna(i) else customers[int(i)]),
-            "Rating": reviews["rating"].astype(str),
+            "Rating": as_text(reviews["rating"]),
             "Title": reviews["rating"].map(lambda r: REVIEW_TEXT[r][0]),
             "Review Text": reviews["rating"].map(lambda r: REVIEW_TEXT[r][1]),
             "Created At": plain_timestamp(reviews["created_at"]),
