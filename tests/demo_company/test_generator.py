@@ -6,13 +6,14 @@ Everything here reads the written export files with pandas, the way a user would
 from __future__ import annotations
 
 import filecmp
+import os
 from datetime import date
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from demo_company import DemoConfig, generate, simulate
+from demo_company import DemoConfig, exports, generate, simulate
 from tests.conftest import E2E_END, E2E_FIRST_EXPORT, E2E_SCALE, E2E_START
 from tests.e2e.independent_kpis import latest, read_export
 
@@ -37,6 +38,31 @@ def test_regenerating_removes_files_of_days_no_longer_written(tmp_path: Path) ->
     assert stale.exists()
     generate(tmp_path, DemoConfig(seed=SMALL.seed, scale=SMALL.scale, start=SMALL.start, end=date(2024, 5, 30)))
     assert not stale.exists() and not stale.parent.exists()
+
+
+def test_files_rendered_a_few_records_at_a_time_equal_files_rendered_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    generate(tmp_path / "whole", SMALL)
+    monkeypatch.setattr(exports, "RENDER_ROWS", 7)  # every file of more than 7 records is written in slices
+    generate(tmp_path / "sliced", SMALL)
+    files = sorted(p.relative_to(tmp_path / "whole") for p in (tmp_path / "whole").rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(tmp_path / "sliced") for p in (tmp_path / "sliced").rglob("*") if p.is_file())
+    assert max(len((tmp_path / "whole" / p).read_text().splitlines()) for p in files) > 700
+    assert all(filecmp.cmp(tmp_path / "whole" / p, tmp_path / "sliced" / p, shallow=False) for p in files)
+
+
+def test_regenerating_rewrites_only_changed_files_and_leaves_no_partial_file(tmp_path: Path) -> None:
+    generate(tmp_path, SMALL)
+    files = [p for p in (tmp_path / "landing").rglob("*") if p.is_file()]
+    for path in files:
+        os.utime(path, (1_000_000_000, 1_000_000_000))
+    edited = tmp_path / "landing" / "erp" / "sales_orders" / "2024-04-02" / "sales_orders.csv"
+    written = edited.read_bytes()
+    edited.write_bytes(written.replace(b",N,", b",X,", 1))
+    os.utime(edited, (1_000_000_000, 1_000_000_000))
+    generate(tmp_path, SMALL)
+    assert [p for p in files if p.stat().st_mtime != 1_000_000_000] == [edited]
+    assert edited.read_bytes() == written
+    assert list((tmp_path / "landing").rglob("*.part")) == []
 
 
 def test_every_export_day_has_one_folder_per_object(demo_home: Path) -> None:
