@@ -673,6 +673,8 @@ def _check_keys(conn: duckdb.DuckDBPyConnection, spec: SourceSpec, result: LoadR
     table = f"{RAW_SCHEMA}.{quote_identifier(spec.table_name)}"
     key_list = ", ".join(keys)
     same_key = lambda a, b: " and ".join(f"{a}.{k} is not distinct from {b}.{k}" for k in keys)  # noqa: E731
+    candidate_list = ", ".join(f"{k} as _candidate_{i}" for i, k in enumerate(keys))
+    candidate_matches = " and ".join(f"c._candidate_{i} is not distinct from t.{k}" for i, k in enumerate(keys))
     conn.execute(
         f"""
         create or replace temp table _prior_keys as
@@ -691,12 +693,17 @@ def _check_keys(conn: duckdb.DuckDBPyConnection, spec: SourceSpec, result: LoadR
     conn.execute(
         f"""
         create or replace temp table _key_checks as
-        with v as (
+        with candidate_keys as (
+            select {candidate_list} from _repeated_keys
+            union
+            select {candidate_list} from _prior_keys
+        ),
+        v as (
+            -- a semi join builds its hash table on the few candidate keys; correlated exists
+            -- subqueries built theirs on every loaded key (out of memory at 18M records)
             select _stage_row, _file_id, {key_list}, {version} as _version, hash({values}) as _hash
-            from _typed t
+            from _typed t semi join candidate_keys c on {candidate_matches}
             where _errors is null
-              and (exists (select 1 from _repeated_keys r where {same_key("r", "t")})
-                   or exists (select 1 from _prior_keys p where {same_key("p", "t")}))
         ),
         against_prior as (
             select v._stage_row,
@@ -896,7 +903,8 @@ def _write(
             select {", ".join("t." + n for n in names)}, f.export_date, f.source_file, ?
             from _typed t join _files f using (_file_id)
             where t._errors is null and list_contains(?, t._file_id)
-            order by t._file_id, t._stage_row
+            -- no order by: the insert keeps _typed's order (file, then record: DuckDB preserves
+            -- insertion order), and sorting 18M records first ran out of the load's memory bound
             """,
             [loaded_at, loaded],
         )
