@@ -131,7 +131,9 @@ def sampled_deals(rows_per_deal: pd.Series, max_rows: int = MAX_SNAPSHOT_ROWS) -
         return rows_per_deal.index[rows_per_deal.to_numpy() > 0]
     deals = rows_per_deal[rows_per_deal > 0].rename("rows").rename_axis("opportunity_id").reset_index()
     deals["hash"] = pd.util.hash_pandas_object(deals["opportunity_id"], index=False).to_numpy()
-    deals = deals.sort_values(["hash", "opportunity_id"], kind="stable")
+    # The id breaks ties of the hash; sorting by strings costs seconds at millions of deals, so only when there is one.
+    order = ["hash", "opportunity_id"] if deals["hash"].duplicated().any() else ["hash"]
+    deals = deals.sort_values(order, kind="stable")
     return pd.Index(deals.loc[deals["rows"].cumsum().to_numpy() <= max_rows, "opportunity_id"])
 
 

@@ -55,6 +55,17 @@ def test_closings_take_the_first_closed_state_and_fall_back_to_the_close_date() 
     assert closed["opportunity_id"].tolist() == ["E", "B", "D", "A"]
     assert closed["closed_at"].tolist() == [T("2025-01-11"), T("2025-01-15 08:00"), T("2025-02-01"), T("2025-03-20 12:00")]
     assert closed["is_won"].tolist() == [True, False, True, True]
+    # each deal's rep and account, from its current record, for the track records
+    assert closed["sales_rep_id"].tolist() == ["R3", "R1", "R1", "R1"]
+    assert closed["account_id"].tolist() == ["Z", "Y", "X", "X"]
+
+
+def test_features_are_the_same_from_a_closings_frame_without_rep_and_account() -> None:
+    history, opportunities = crm()
+    snapshots = pd.DataFrame({"opportunity_id": ["A", "C", "A"], "as_of": [T("2025-02-01"), T("2025-02-01"), T("2025-02-15")]})
+    closed = closings(history, opportunities)
+    bare = closed[["opportunity_id", "closed_at", "is_won"]]
+    pd.testing.assert_frame_equal(features_as_of(history, opportunities, snapshots, bare), features_as_of(history, opportunities, snapshots, closed))
 
 
 def test_open_at_a_moment_means_created_before_it_and_not_closed_by_it() -> None:
