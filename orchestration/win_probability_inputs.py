@@ -87,8 +87,8 @@ def scoring_moment(latest_history_change: pd.Timestamp | None, opportunities: pd
 
 def read_win_probability_inputs(warehouse: Warehouse, max_rows: int = MAX_SNAPSHOT_ROWS) -> WinProbabilityInputs:
     """Every opportunity and close, then the history of :func:`ml.win_probability.deals_needing_history` only."""
+    closes = warehouse.read_frame(CLOSES_SQL)  # first: the window over the history runs beside no large frame
     opportunities = warehouse.read_frame(OPPORTUNITIES_SQL)
-    closes = warehouse.read_frame(CLOSES_SQL)
     closed = closings_of(closes.dropna(subset=["opportunity_id"]), opportunities)
     as_of = scoring_moment(closes["latest_change"].iloc[0], opportunities)
     training = training_deals(opportunities, closed, max_rows)
