@@ -143,7 +143,7 @@ class PostgresWarehouse:
             loaded = examine_loaded_days(duck, spec, start, end, preview_rows)
         return result, loaded
 
-    def read_frame(self, sql, relations=None):
+    def read_frame(self, sql, relations=None, shared_text=()):
         import pandas as pd
         from psycopg.types.numeric import FloatLoader
 
@@ -157,7 +157,9 @@ class PostgresWarehouse:
             frame = pd.DataFrame(cursor.fetchall(), columns=names)
         for name in dates:
             frame[name] = pd.to_datetime(frame[name])
-        return frame
+        from orchestration.shared_text import share_text
+
+        return share_text(frame, shared_text, {})  # after fetchall: the same frame, the memory not given back
 
     def write_frames(self, writes):
         with connect(self.settings) as pg, pg.cursor() as cursor:  # one transaction, committed at the end

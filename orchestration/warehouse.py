@@ -81,9 +81,11 @@ class Warehouse(Protocol):
         """Load export days [start, end] into the spec's raw table; the result, and the spec check, count and
         preview of those days' rows (computed in SQL: the rows are not read into Python)."""
 
-    def read_frame(self, sql: str, relations: Mapping[str, pd.DataFrame] | None = None) -> pd.DataFrame:
+    def read_frame(self, sql: str, relations: Mapping[str, pd.DataFrame] | None = None, shared_text: Sequence[str] = ()) -> pd.DataFrame:
         """The result of a query as a frame: decimals as floats, dates as datetime64. The query may
-        name each frame of ``relations`` as a table (a list of ids to join, say), for itself only."""
+        name each frame of ``relations`` as a table (a list of ids to join, say), for itself only.
+        The rows of the text columns ``shared_text`` (few distinct values) share one string per value
+        (orchestration/shared_text.py): the same frame in less memory."""
 
     def write_frames(self, writes: Sequence[FrameWrite]) -> None:
         """Apply every write in one transaction: all of them or, killed or failed, none."""
@@ -109,12 +111,17 @@ class DuckDBWarehouse:
             loaded = examine_loaded_days(conn, spec, start, end, preview_rows)
         return result, loaded
 
-    def read_frame(self, sql, relations=None):
+    def read_frame(self, sql, relations=None, shared_text=()):
         with warehouse_connection(self.path, read_only=True) as conn:
             conn.execute(f"set memory_limit = '{READ_MEMORY_MB}MiB'")
             for name, frame in (relations or {}).items():
                 conn.register(name, frame)
-            return conn.execute(sql).df()
+            result = conn.execute(sql)
+            if not shared_text:
+                return result.df()
+            from orchestration.shared_text import fetch_sharing_text
+
+            return fetch_sharing_text(result, shared_text)
 
     def write_frames(self, writes):
         with warehouse_connection(self.path) as conn:

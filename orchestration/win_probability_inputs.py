@@ -22,6 +22,8 @@ from orchestration.warehouse import Warehouse
 
 HISTORY_RELATION = "intermediate.int_opportunities__stage_history"
 DEALS_RELATION = "deals_to_read"  # the ids of the deals whose history is read, passed to the query
+# Text columns of few values: at 10M order lines the opportunities' text was 1.47 GB as one string per row.
+SHARED_TEXT = ["account_id", "sales_rep_id", "product_family", "stage_name"]
 
 OPPORTUNITIES_SQL = """
     select opportunity_id, account_id, sales_rep_id, product_family, quantity, created_at, stage_name,
@@ -88,10 +90,10 @@ def scoring_moment(latest_history_change: pd.Timestamp | None, opportunities: pd
 def read_win_probability_inputs(warehouse: Warehouse, max_rows: int = MAX_SNAPSHOT_ROWS) -> WinProbabilityInputs:
     """Every opportunity and close, then the history of :func:`ml.win_probability.deals_needing_history` only."""
     closes = warehouse.read_frame(CLOSES_SQL)  # first: the window over the history runs beside no large frame
-    opportunities = warehouse.read_frame(OPPORTUNITIES_SQL)
+    opportunities = warehouse.read_frame(OPPORTUNITIES_SQL, shared_text=SHARED_TEXT)
     closed = closings_of(closes.dropna(subset=["opportunity_id"]), opportunities)
     as_of = scoring_moment(closes["latest_change"].iloc[0], opportunities)
     training = training_deals(opportunities, closed, max_rows)
     deals = pd.DataFrame({"opportunity_id": deals_needing_history(opportunities, closed, as_of, training)})
-    history = warehouse.read_frame(HISTORY_SQL, relations={DEALS_RELATION: deals})
+    history = warehouse.read_frame(HISTORY_SQL, relations={DEALS_RELATION: deals}, shared_text=["stage_name"])
     return WinProbabilityInputs(history=history, opportunities=opportunities, closed=closed, as_of=as_of, training=training)

@@ -10,6 +10,7 @@ from tests.orchestration.win_probability_crm import (
     assert_a_crm_without_closes_reads_its_open_deals,
     assert_frames_passed_with_a_query_are_its_tables,
     assert_reads_only_the_needed_history,
+    assert_shared_text_reads_the_same_frame,
     write_crm,
 )
 
@@ -28,6 +29,12 @@ def test_a_frame_passed_with_the_query_is_a_table_of_it(tmp_path) -> None:
     warehouse = DuckDBWarehouse(tmp_path / "warehouse.duckdb")
     write_crm(warehouse)
     assert_frames_passed_with_a_query_are_its_tables(warehouse)
+
+
+def test_text_read_sharing_one_string_per_value_is_the_same_frame(tmp_path) -> None:
+    warehouse = DuckDBWarehouse(tmp_path / "warehouse.duckdb")
+    write_crm(warehouse)
+    assert_shared_text_reads_the_same_frame(warehouse)
 
 
 def test_the_pipeline_is_scored_at_the_start_of_the_day_after_the_latest_crm_change() -> None:

@@ -162,6 +162,15 @@ def assert_frames_passed_with_a_query_are_its_tables(warehouse: Warehouse) -> No
     assert warehouse.read_frame(sql, relations={"wanted": pd.DataFrame({"opportunity_id": pd.Series([], dtype=str)})}).empty
 
 
+def assert_shared_text_reads_the_same_frame(warehouse: Warehouse) -> None:
+    """``read_frame(sql, shared_text=...)``: the same frame, each value of those columns one string object."""
+    sql = "select opportunity_id, stage_name, valid_from from intermediate.int_opportunities__stage_history order by opportunity_id, change_number"
+    plain, shared = warehouse.read_frame(sql), warehouse.read_frame(sql, shared_text=["stage_name"])
+    pd.testing.assert_frame_equal(shared, plain)
+    assert len(plain) > plain["stage_name"].nunique()  # some stage repeats
+    assert len({id(value) for value in shared["stage_name"]}) == shared["stage_name"].nunique()
+
+
 def assert_a_crm_without_closes_reads_its_open_deals(warehouse: Warehouse) -> None:
     """Nothing closed yet: no close, the scoring moment still from the latest change, the open deals' history."""
     from orchestration.win_probability_inputs import read_win_probability_inputs
