@@ -268,10 +268,17 @@ def _mark_loaded_elsewhere(
         ),
         loaded as (
             select * from latest where newest = 1 and status = 'loaded' and list_contains(?, sha256)
+        ),
+        -- a semi join on the few manifest rows: an exists over the raw table hashed every raw row's file
+        -- and day (2.7 GB at 18M stage changes, before the load's memory bound is set)
+        in_raw as (
+            select distinct r._source_file, r._export_date
+            from {table} r
+            semi join loaded l on r._source_file = l.source_file and r._export_date = l.export_date
         )
         select l.sha256, l.source_file, l.export_date
         from loaded l
-        where exists (select 1 from {table} r where r._source_file = l.source_file and r._export_date = l.export_date)
+        where exists (select 1 from in_raw r where r._source_file = l.source_file and r._export_date = l.export_date)
            or exists (select 1 from {RAW_SCHEMA}.{REJECTS_TABLE} j
                       where j.source = ? and j.object = ? and j.source_file = l.source_file and j.export_date = l.export_date)
         order by l.export_date, l.source_file
