@@ -34,12 +34,11 @@ def fetch_sharing_text(result: duckdb.DuckDBPyConnection, columns: Sequence[str]
     """The rest of a DuckDB result as one frame (as ``result.df()``), read a chunk at a time with
     ``columns`` sharing one string per distinct value (:func:`share_text`)."""
     canonical: dict[str, str] = {}
+    chunk = result.fetch_df_chunk(CHUNK_VECTORS)  # kept even when empty: an empty result keeps its columns
     chunks = []
     while True:
-        chunk = result.fetch_df_chunk(CHUNK_VECTORS)
-        if chunk.empty and chunks:
-            break
         chunks.append(share_text(chunk, columns, canonical))
+        chunk = result.fetch_df_chunk(CHUNK_VECTORS)
         if chunk.empty:
             break
     return chunks[0] if len(chunks) == 1 else pd.concat(chunks, ignore_index=True)
