@@ -155,13 +155,15 @@ def load_export_days(
     files stay where a re-run finds them. ``memory_limit_mb`` (optional) bounds DuckDB's memory for
     the load (:func:`limit_memory`); the connection's temporary directory takes what does not fit.
     """
+    if memory_limit_mb is not None:  # planning reads the manifest and the raw table too: bounded from the start
+        limit_memory(conn, spec, [], memory_limit_mb)
     ensure_bookkeeping(conn)
     conn.execute(raw_table_ddl(RAW_SCHEMA, spec.table_name, spec.columns))
     result = LoadResult(uuid.uuid4().hex, f"{RAW_SCHEMA}.{spec.table_name}", start, end)
     store = open_landing(landing)
     with tempfile.TemporaryDirectory(prefix="salesops-ingest-") as staging:
         files = _plan(conn, spec, store, start, end, Path(staging), result)
-        if memory_limit_mb is not None:
+        if memory_limit_mb is not None:  # what the files to read need (a JSON file is read whole)
             limit_memory(conn, spec, [f.load for f in files if f.load.status == "loaded"], memory_limit_mb)
         extras = _prepare(conn, spec, files, Path(staging))
         _stage(conn, spec, files, extras)
@@ -270,7 +272,7 @@ def _mark_loaded_elsewhere(
             select * from latest where newest = 1 and status = 'loaded' and list_contains(?, sha256)
         ),
         -- a semi join on the few manifest rows: an exists over the raw table hashed every raw row's file
-        -- and day (2.7 GB at 18M stage changes, before the load's memory bound is set)
+        -- and day (2.7 GB at 18M stage changes)
         in_raw as (
             select distinct r._source_file, r._export_date
             from {table} r
