@@ -116,8 +116,8 @@ def features_as_of(
 
     Returns the snapshot rows with FEATURES, ``crm_probability`` in [0, 1], ``has_recorded_state``
     (False when no history row was recorded by ``as_of``: the current record then stands in, which
-    is right only for scoring today), and ``closed_at`` / ``is_won`` of the eventual outcome
-    (NaT / NaN while still open), in the order of ``snapshots``.
+    is right only for scoring today), and ``closed_at`` / ``is_won`` (1.0 won, 0.0 lost) of the
+    eventual outcome (NaT / NaN while still open), in the order of ``snapshots``.
     """
     closed = closings(history, opportunities) if closed is None else closed
     rows = snapshots[["opportunity_id", "as_of"]].reset_index(drop=True).assign(_row=lambda f: np.arange(len(f)))
@@ -136,7 +136,7 @@ def features_as_of(
     rows["elapsed_share"] = (rows["age_days"] / planned.where(planned > 0)).clip(upper=1.0)
     outcome = closed.set_index("opportunity_id")
     rows["closed_at"] = rows["opportunity_id"].map(outcome["closed_at"])
-    rows["is_won"] = rows["opportunity_id"].map(outcome["is_won"])
+    rows["is_won"] = rows["opportunity_id"].map(outcome["is_won"].astype(float))  # 1.0 / 0.0, NaN while open
     rows = rows.sort_values("_row").reset_index(drop=True)
     keep = ["opportunity_id", "as_of", "account_id", "sales_rep_id", *FEATURES, "close_date", "has_recorded_state", "closed_at", "is_won"]
     return rows[list(dict.fromkeys(keep))]

@@ -20,6 +20,7 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.isotonic import IsotonicRegression
 
 from ml.calibration import brier_score, calibration_curve
+from ml.deal_ids import deal_hashes
 from ml.threads import boosting_threads
 from ml.win_features import CATEGORICAL_FEATURES, FEATURES, closings, features_as_of, month_starts, open_at, open_moment_counts
 
@@ -49,8 +50,7 @@ class WinProbabilityModel:
         # In time order, ties (the deals of one snapshot) in an order fixed by a hash of their id: the
         # same model whatever order the rows came in (the fit/calibration split and the booster's
         # early-stopping split follow the row order), and no bias towards older or newer ids.
-        tie = pd.util.hash_pandas_object(rows["opportunity_id"], index=False).to_numpy()
-        rows = rows.assign(_tie=tie).sort_values(["as_of", "_tie"], kind="stable").drop(columns="_tie")
+        rows = rows.assign(_tie=deal_hashes(rows["opportunity_id"])).sort_values(["as_of", "_tie"], kind="stable").drop(columns="_tie")
         self.categories = {c: sorted(rows[c].dropna().astype(str).unique()) for c in CATEGORICAL_FEATURES}
         split = int(len(rows) * (1 - CALIBRATION_SHARE))
         fit_rows, calibration_rows = rows.iloc[:split], rows.iloc[split:]
@@ -130,7 +130,7 @@ def sampled_deals(rows_per_deal: pd.Series, max_rows: int = MAX_SNAPSHOT_ROWS) -
     if rows_per_deal.sum() <= max_rows:
         return rows_per_deal.index[rows_per_deal.to_numpy() > 0]
     deals = rows_per_deal[rows_per_deal > 0].rename("rows").rename_axis("opportunity_id").reset_index()
-    deals["hash"] = pd.util.hash_pandas_object(deals["opportunity_id"], index=False).to_numpy()
+    deals["hash"] = deal_hashes(deals["opportunity_id"])
     # The id breaks ties of the hash; sorting by strings costs seconds at millions of deals, so only when there is one.
     order = ["hash", "opportunity_id"] if deals["hash"].duplicated().any() else ["hash"]
     deals = deals.sort_values(order, kind="stable")

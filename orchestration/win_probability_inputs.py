@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from ml.deal_ids import DealIds
 from ml.win_features import closings_of
 from ml.win_probability import MAX_SNAPSHOT_ROWS, deals_needing_history, training_deals
 from orchestration.warehouse import Warehouse
@@ -71,7 +72,8 @@ class WinProbabilityInputs:
     ``history``: the stage history (ml/win_features.py's columns) of the deals the model uses only;
     ``opportunities``: every opportunity; ``closed``: every closed deal's close (``closings``);
     ``as_of``: the scoring moment (:func:`scoring_moment`); ``training``: the closed deals the model
-    trains on (``training_deals``: their rows of ``opportunities``).
+    trains on (``training_deals``: their rows of ``opportunities``). The frames' ``opportunity_id`` are
+    coded as integers (``ml.deal_ids``); ``ids.decode`` gives a frame the CRM's ids back.
     """
 
     history: pd.DataFrame
@@ -79,6 +81,7 @@ class WinProbabilityInputs:
     closed: pd.DataFrame
     as_of: pd.Timestamp
     training: pd.DataFrame
+    ids: DealIds
 
 
 def scoring_moment(latest_history_change: pd.Timestamp | None, opportunities: pd.DataFrame) -> pd.Timestamp:
@@ -88,12 +91,15 @@ def scoring_moment(latest_history_change: pd.Timestamp | None, opportunities: pd
 
 
 def read_win_probability_inputs(warehouse: Warehouse, max_rows: int = MAX_SNAPSHOT_ROWS) -> WinProbabilityInputs:
-    """Every opportunity and close, then the history of :func:`ml.win_probability.deals_needing_history` only."""
+    """Every opportunity and close, then the history of :func:`ml.win_probability.deals_needing_history` only,
+    the ids coded as integers from the first read on."""
     closes = warehouse.read_frame(CLOSES_SQL)  # first: the window over the history runs beside no large frame
     opportunities = warehouse.read_frame(OPPORTUNITIES_SQL, shared_text=SHARED_TEXT)
-    closed = closings_of(closes.dropna(subset=["opportunity_id"]), opportunities)
     as_of = scoring_moment(closes["latest_change"].iloc[0], opportunities)
+    ids = DealIds.of(opportunities["opportunity_id"])
+    opportunities = ids.code(opportunities)
+    closed = closings_of(ids.code(closes.dropna(subset=["opportunity_id"])), opportunities)
     training = training_deals(opportunities, closed, max_rows)
-    deals = pd.DataFrame({"opportunity_id": deals_needing_history(opportunities, closed, as_of, training)})
-    history = warehouse.read_frame(HISTORY_SQL, relations={DEALS_RELATION: deals}, shared_text=["stage_name"])
-    return WinProbabilityInputs(history=history, opportunities=opportunities, closed=closed, as_of=as_of, training=training)
+    deals = ids.decode(pd.DataFrame({"opportunity_id": deals_needing_history(opportunities, closed, as_of, training)}))
+    history = ids.code(warehouse.read_frame(HISTORY_SQL, relations={DEALS_RELATION: deals}, shared_text=["stage_name"]))
+    return WinProbabilityInputs(history=history, opportunities=opportunities, closed=closed, as_of=as_of, training=training, ids=ids)

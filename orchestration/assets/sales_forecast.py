@@ -45,7 +45,7 @@ def sales_forecast_tables(inputs: WinProbabilityInputs, run_id: str) -> tuple[pd
     created_at = datetime.now(UTC).replace(tzinfo=None)
     stamp = {"as_of": as_of, "run_id": run_id, "created_at": created_at}
     scored, model, validation = score_and_validate(inputs.history, inputs.opportunities, as_of, inputs.closed, training=inputs.training)
-    scores = scored.assign(model=model, **stamp)[SCORE_COLUMNS]
+    scores = inputs.ids.decode(scored).assign(model=model, **stamp)[SCORE_COLUMNS]
     pipeline = pipeline_forecast(scores).assign(model=model, **stamp)
     if validation is None:
         calibration = pd.DataFrame(columns=["forecaster", "bin", "bin_lower", "bin_upper", "n", "mean_predicted", "observed_rate", "brier_score", "test_rows", "train_rows", "cutoff", "run_id", "created_at"])

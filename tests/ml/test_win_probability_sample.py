@@ -7,6 +7,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from ml.deal_ids import DealIds
 from ml.win_features import closings, open_at, open_moment_counts
 from ml.win_probability import deal_sample, deals_needing_history, score_and_validate, training_deals, training_moments
 from tests.demo_company.crm_frames import warehouse_frames
@@ -61,3 +62,20 @@ def test_the_history_of_the_needed_deals_scores_and_validates_as_the_whole_histo
     assert needed[2] is not None and whole[2] is not None
     pd.testing.assert_frame_equal(needed[2].curves, whole[2].curves)
     assert needed[2].summary().equals(whole[2].summary())
+
+
+@pytest.mark.parametrize("max_rows", [400_000, 2000])
+def test_ids_coded_as_integers_score_and_validate_as_the_text_ids(crm, max_rows: int) -> None:
+    history, opportunities, closed, as_of = crm
+    ids = DealIds.of(opportunities["opportunity_id"])
+    coded = [ids.code(frame) for frame in (history, opportunities, closed)]
+    assert all(frame["opportunity_id"].dtype == "uint64" for frame in coded)
+    training = training_deals(coded[1], coded[2], max_rows)
+    assert set(ids.decode(training)["opportunity_id"]) == set(training_deals(opportunities, closed, max_rows)["opportunity_id"])
+
+    text = score_and_validate(history, opportunities, as_of, closed, max_rows=max_rows)
+    integers = score_and_validate(*coded[:2], as_of, coded[2], max_rows=max_rows, training=training)
+
+    pd.testing.assert_frame_equal(ids.decode(integers[0]), text[0])
+    assert integers[1] == text[1] == "gbm_isotonic"
+    assert integers[2].summary().equals(text[2].summary())

@@ -128,7 +128,8 @@ def assert_reads_only_the_needed_history(warehouse: Warehouse) -> None:
     history, opportunities = history_frame(), opportunities_frame()
     for max_rows, deals in EXPECTED_DEALS.items():
         inputs = read_win_probability_inputs(warehouse, max_rows=max_rows)
-        read = inputs.history
+        assert all(frame["opportunity_id"].dtype == "uint64" for frame in (inputs.history, inputs.opportunities, inputs.closed, inputs.training))
+        read = inputs.ids.decode(inputs.history)
         assert set(read["opportunity_id"]) == deals
         assert len(read) == int(history["opportunity_id"].isin(deals).sum()) == {10: 10, 28: 18}[max_rows]
         assert read[["opportunity_id", "valid_from"]].values.tolist() == (
@@ -136,14 +137,15 @@ def assert_reads_only_the_needed_history(warehouse: Warehouse) -> None:
         )
         assert inputs.as_of == AS_OF
         assert len(inputs.opportunities) == 9
-        closed = inputs.closed.set_index("opportunity_id")
+        closed = inputs.ids.decode(inputs.closed).set_index("opportunity_id")
         assert closed["closed_at"].to_dict() == {
             "W2": T("2025-01-25"), "W3": T("2025-01-05"), "R1": T("2025-02-01"), "W1": T("2025-02-10 12:00"),
             "L1": T("2025-03-01"), "L2": T("2025-04-15 10:00"), "F1": T("2026-07-01"),
         }
         assert list(closed.index) == ["W3", "W2", "R1", "W1", "L1", "L2", "F1"]  # in time
         assert closed["is_won"].to_dict() == {"W2": True, "W3": True, "R1": False, "W1": True, "L1": False, "L2": False, "F1": True}
-        scores = score_and_validate(read, inputs.opportunities, inputs.as_of, inputs.closed, max_rows=max_rows, training=inputs.training)[0]
+        scored = score_and_validate(inputs.history, inputs.opportunities, inputs.as_of, inputs.closed, max_rows=max_rows, training=inputs.training)[0]
+        scores = inputs.ids.decode(scored)
         whole = score_and_validate(history, opportunities, AS_OF, closings(history, opportunities), max_rows=max_rows)[0]
         assert set(scores["opportunity_id"]) == OPEN_AT_SCORING
         assert scores.set_index("opportunity_id")[["stage_name", "crm_probability", "win_probability", "changes_so_far"]].sort_index().to_dict() == (
@@ -179,4 +181,4 @@ def assert_a_crm_without_closes_reads_its_open_deals(warehouse: Warehouse) -> No
     inputs = read_win_probability_inputs(warehouse, max_rows=10)
     assert inputs.closed.empty
     assert inputs.as_of == AS_OF
-    assert inputs.history[["opportunity_id", "stage_name"]].values.tolist() == [["O1", "Prospecting"], ["O2", "Prospecting"], ["O2", "Proposal"]]
+    assert inputs.ids.decode(inputs.history)[["opportunity_id", "stage_name"]].values.tolist() == [["O1", "Prospecting"], ["O2", "Prospecting"], ["O2", "Proposal"]]
