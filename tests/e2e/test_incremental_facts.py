@@ -36,6 +36,7 @@ TABLES = {
     "marts.fct_order_lines": "order_line_id",
     "marts.fct_shipments": "delivery_id",
     "marts.fct_inventory_daily": "inventory_snapshot_id",
+    "intermediate.int_opportunities__stage_history": "history_id",
     "staging.stg_crm__accounts": "account_id",
     "staging.stg_crm__contacts": "contact_id",
     "staging.stg_crm__opportunities": "opportunity_id",
