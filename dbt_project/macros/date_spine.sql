@@ -65,3 +65,27 @@
         ) as series(day_at)
     ) as {{ alias }}
 {%- endmacro %}
+
+{#
+    A FROM item to join laterally: every first-of-month from `from_month` up to the month before
+    `until_month` (both first days of months: columns of the row it is joined to), as column `month`
+    of `alias`. Each row covers its own stretch of months.
+#}
+{% macro months_from_until(from_month, until_month, alias) -%}
+    (
+        select cast(month_at as date) as month
+        from generate_series(
+            cast({{ from_month }} as {{ dbt.type_timestamp() }}),
+            cast({{ until_month }} as {{ dbt.type_timestamp() }}) - interval '1 month',
+            interval '1 month'
+        ) as series(month_at)
+    ) as {{ alias }}
+{%- endmacro %}
+
+{# The first first-of-month at or after a timestamp (the month start itself when it is one), as a date. #}
+{% macro month_start_at_or_after(timestamp) -%}
+    case
+        when {{ timestamp }} = cast({{ month_start(timestamp) }} as {{ dbt.type_timestamp() }}) then {{ month_start(timestamp) }}
+        else {{ add_months(month_start(timestamp), 1) }}
+    end
+{%- endmacro %}

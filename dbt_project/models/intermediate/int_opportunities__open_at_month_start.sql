@@ -4,6 +4,13 @@
 -- state valid at the month start); without a recorded state then, the current record decides:
 -- open unless it is closed with a close date before the month, at its current amount.
 -- Months run from the first opportunity's creation month to the month after the latest change.
+--
+-- Built from the other end: each open state of the history yields the month starts it covers, and
+-- each opportunity the month starts before its first recorded change. A state covers a month start
+-- when valid_from <= month start < valid_to; the states of an opportunity follow each other without
+-- gaps from its first change on, so a month start without a state is one before the first change.
+-- (Joining every opportunity to every month, then each pair to the history, built ~20 candidate
+-- rows per opportunity at 10M order lines and took 25-29 s of every warehouse build.)
 with
 
 opportunities as (
@@ -14,53 +21,96 @@ stage_history as (
     select * from {{ ref('int_opportunities__stage_history') }}
 ),
 
-months as (
-    {{ month_spine(
-        '(select min(created_date) from ' ~ ref('stg_crm__opportunities') ~ ')',
-        add_months('(select ' ~ month_start('max(last_modified_at)') ~ ' from ' ~ ref('stg_crm__opportunities') ~ ')', 1)
-    ) }}
+bounds as (
+    select {{ add_months(month_start('max(last_modified_at)'), 1) }} as last_month
+    from opportunities
 ),
 
+-- the months of each opportunity: from the first month start after its creation to the last month
 opportunity_months as (
     select
-        opportunities.opportunity_id,
-        opportunities.owner_id,
-        opportunities.stage_name as current_stage_name,
-        opportunities.amount as current_amount,
-        opportunities.close_date as current_close_date,
-        months.month,
-        cast(months.month as {{ dbt.type_timestamp() }}) as month_start_at
+        opportunity_id,
+        owner_id,
+        stage_name as current_stage_name,
+        amount as current_amount,
+        close_date as current_close_date,
+        {{ add_months(month_start('created_at'), 1) }} as first_month,
+        {{ add_months('bounds.last_month', 1) }} as until_month
     from opportunities
-    inner join months
-        on opportunities.created_at < cast(months.month as {{ dbt.type_timestamp() }})
+    cross join bounds
+    where created_at is not null
 ),
 
-with_state as (
+first_changes as (
     select
-        opportunity_months.*,
-        stage_history.history_id,
-        stage_history.is_closed as state_is_closed,
-        stage_history.amount as state_amount
+        opportunity_id,
+        min(valid_from) as first_change_at
+    from stage_history
+    group by opportunity_id
+),
+
+-- each open state's month starts: [first month start at or after valid_from, the one at or after valid_to)
+recorded_spans as (
+    select
+        opportunity_months.opportunity_id,
+        opportunity_months.owner_id,
+        coalesce(stage_history.amount, opportunity_months.current_amount) as open_amount,
+        greatest(opportunity_months.first_month, {{ month_start_at_or_after('stage_history.valid_from') }}) as from_month,
+        case
+            when stage_history.valid_to is null then opportunity_months.until_month
+            else least(opportunity_months.until_month, {{ month_start_at_or_after('stage_history.valid_to') }})
+        end as until_month
+    from stage_history
+    inner join opportunity_months
+        on stage_history.opportunity_id = opportunity_months.opportunity_id
+    where not stage_history.is_closed
+),
+
+-- the month starts before each opportunity's first recorded change (all of them without history)
+unrecorded_spans as (
+    select
+        opportunity_months.opportunity_id,
+        opportunity_months.owner_id,
+        opportunity_months.current_stage_name,
+        opportunity_months.current_close_date,
+        opportunity_months.current_amount as open_amount,
+        opportunity_months.first_month as from_month,
+        case
+            when first_changes.first_change_at is null then opportunity_months.until_month
+            else least(opportunity_months.until_month, {{ month_start_at_or_after('first_changes.first_change_at') }})
+        end as until_month
     from opportunity_months
-    left join stage_history
-        on opportunity_months.opportunity_id = stage_history.opportunity_id
-        and stage_history.valid_from <= opportunity_months.month_start_at
-        and (stage_history.valid_to is null or stage_history.valid_to > opportunity_months.month_start_at)
+    left join first_changes
+        on opportunity_months.opportunity_id = first_changes.opportunity_id
 ),
 
 open_at_start as (
     select
-        opportunity_id,
-        owner_id,
-        month,
-        history_id is not null as state_from_history,
-        coalesce(case when history_id is not null then state_amount end, current_amount) as open_amount
-    from with_state
+        recorded_spans.opportunity_id,
+        recorded_spans.owner_id,
+        months.month,
+        true as state_from_history,
+        recorded_spans.open_amount
+    from recorded_spans
+    cross join lateral {{ months_from_until('recorded_spans.from_month', 'recorded_spans.until_month', 'months') }}
+    where recorded_spans.from_month < recorded_spans.until_month
+
+    union all
+
+    select
+        unrecorded_spans.opportunity_id,
+        unrecorded_spans.owner_id,
+        months.month,
+        false as state_from_history,
+        unrecorded_spans.open_amount
+    from unrecorded_spans
+    cross join lateral {{ months_from_until('unrecorded_spans.from_month', 'unrecorded_spans.until_month', 'months') }}
     where
-        case
-            when history_id is not null then not state_is_closed
-            else not (current_stage_name in ('Closed Won', 'Closed Lost') and current_close_date < month)
-        end
+        unrecorded_spans.from_month < unrecorded_spans.until_month
+        and not (
+            unrecorded_spans.current_stage_name in ('Closed Won', 'Closed Lost')
+            and unrecorded_spans.current_close_date < months.month
+        )
 ),
 
 final as (
