@@ -54,16 +54,8 @@
     {{ return(adapter.dispatch('days_from_until', 'salesops')(from_day, until_day, alias)) }}
 {%- endmacro %}
 
-{# generate_series over timestamps: DuckDB and PostgreSQL alike (the date is taken from each timestamp). #}
 {% macro default__days_from_until(from_day, until_day, alias) -%}
-    (
-        select cast(day_at as date) as date_day
-        from generate_series(
-            cast({{ from_day }} as {{ dbt.type_timestamp() }}),
-            cast({{ until_day }} as {{ dbt.type_timestamp() }}) - interval '1 day',
-            interval '1 day'
-        ) as series(day_at)
-    ) as {{ alias }}
+    {{ dates_from_until(from_day, until_day, 'day', 'date_day', alias) }}
 {%- endmacro %}
 
 {#
@@ -72,13 +64,22 @@
     of `alias`. Each row covers its own stretch of months.
 #}
 {% macro months_from_until(from_month, until_month, alias) -%}
+    {{ dates_from_until(from_month, until_month, 'month', 'month', alias) }}
+{%- endmacro %}
+
+{#
+    The dates from `from_date` up to the one before `until_date`, a `unit` (day, month) apart, as
+    column `column` of `alias`: generate_series over timestamps, DuckDB and PostgreSQL alike (the
+    date is taken from each timestamp).
+#}
+{% macro dates_from_until(from_date, until_date, unit, column, alias) -%}
     (
-        select cast(month_at as date) as month
+        select cast(series_at as date) as {{ column }}
         from generate_series(
-            cast({{ from_month }} as {{ dbt.type_timestamp() }}),
-            cast({{ until_month }} as {{ dbt.type_timestamp() }}) - interval '1 month',
-            interval '1 month'
-        ) as series(month_at)
+            cast({{ from_date }} as {{ dbt.type_timestamp() }}),
+            cast({{ until_date }} as {{ dbt.type_timestamp() }}) - interval '1 {{ unit }}',
+            interval '1 {{ unit }}'
+        ) as series(series_at)
     ) as {{ alias }}
 {%- endmacro %}
 
@@ -87,5 +88,17 @@
     case
         when {{ timestamp }} = cast({{ month_start(timestamp) }} as {{ dbt.type_timestamp() }}) then {{ month_start(timestamp) }}
         else {{ add_months(month_start(timestamp), 1) }}
+    end
+{%- endmacro %}
+
+{#
+    The end (exclusive) of a stretch of month starts bounded by `until_month` and by a moment: the
+    month starts before `moment` are those before the first month start at or after it. A null
+    moment (a state still current) bounds nothing.
+#}
+{% macro months_until(until_month, moment) -%}
+    case
+        when {{ moment }} is null then {{ until_month }}
+        else least({{ until_month }}, {{ month_start_at_or_after(moment) }})
     end
 {%- endmacro %}

@@ -56,10 +56,7 @@ recorded_spans as (
         opportunity_months.owner_id,
         coalesce(stage_history.amount, opportunity_months.current_amount) as open_amount,
         greatest(opportunity_months.first_month, {{ month_start_at_or_after('stage_history.valid_from') }}) as from_month,
-        case
-            when stage_history.valid_to is null then opportunity_months.until_month
-            else least(opportunity_months.until_month, {{ month_start_at_or_after('stage_history.valid_to') }})
-        end as until_month
+        {{ months_until('opportunity_months.until_month', 'stage_history.valid_to') }} as until_month
     from stage_history
     inner join opportunity_months
         on stage_history.opportunity_id = opportunity_months.opportunity_id
@@ -75,10 +72,7 @@ unrecorded_spans as (
         opportunity_months.current_close_date,
         opportunity_months.current_amount as open_amount,
         opportunity_months.first_month as from_month,
-        case
-            when first_changes.first_change_at is null then opportunity_months.until_month
-            else least(opportunity_months.until_month, {{ month_start_at_or_after('first_changes.first_change_at') }})
-        end as until_month
+        {{ months_until('opportunity_months.until_month', 'first_changes.first_change_at') }} as until_month
     from opportunity_months
     left join first_changes
         on opportunity_months.opportunity_id = first_changes.opportunity_id
