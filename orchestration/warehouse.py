@@ -29,9 +29,10 @@ POSTGRES = "postgres"
 ENGINES = (DUCKDB, POSTGRES)
 TARGET_VARIABLE = "SALESOPS_DBT_TARGET"
 # DuckDB's memory (MiB) for one ingestion step (beyond it, temporary tables spill to disk): the step's
-# memory does not grow with the data. At 1M order lines 256 MiB cost little time against no bound
-# (within the noise of a shared machine); 200 MiB slowed typing the largest tables.
-INGEST_MEMORY_MB = 256
+# memory does not grow with the data. At 1M order lines 256 MiB cost little time against no bound;
+# at 10M the load's temporary tables (18M staged records, then typed) spilled: the stage history's
+# first load took 65 s at 256 MiB (peak 0.50 GB), 46 s at 512 (0.77 GB), 45 s at 1024 (1.43 GB).
+INGEST_MEMORY_MB = 512
 # DuckDB's memory (MiB) for a query read into a frame (read_frame), in the Dagster process beside the
 # frames it already holds. Unbounded, DuckDB took up to 80 % of the machine: at 10M order lines the
 # win-probability read of every deal's close (a window over 18M stage changes) added 1.4 GB to the
