@@ -38,27 +38,27 @@ def deal_hashes(ids: pd.Series) -> np.ndarray:
 class DealIds:
     """Codes the ``opportunity_id`` column of frames as :func:`deal_hashes` and decodes it back.
 
-    Made from every id the frames may hold (:meth:`of`); ``codes`` (text id → code) is None when two
-    of them share a hash, and coding then leaves the frames as they are.
+    Made from every id the frames may hold (:meth:`of`); ``texts`` (code → text id, what decoding
+    looks up) is None when two of them share a hash, and coding then leaves the frames as they are.
     """
 
-    codes: pd.Series | None
+    texts: pd.Series | None
 
     @classmethod
     def of(cls, ids: pd.Series) -> DealIds:
         """The coder of these (distinct) text ids."""
-        hashes = pd.Series(deal_hashes(ids), index=pd.Index(ids))
-        if not hashes.is_unique:  # a repeated id, or a clash: only the second matters (hashing text costs seconds)
-            hashes = hashes[~hashes.index.duplicated()]
-        return cls(hashes if hashes.is_unique else None)
+        texts = pd.Series(ids.to_numpy(dtype=object), index=pd.Index(deal_hashes(ids)))
+        if not texts.index.is_unique:  # a repeated id, or a clash: only the second matters (hashing text costs seconds)
+            texts = texts[~texts.duplicated()]
+        return cls(texts if texts.index.is_unique else None)
 
     @property
     def coded(self) -> bool:
         """Whether :meth:`code` turns ids into integers (False after a clash of hashes)."""
-        return self.codes is not None
+        return self.texts is not None
 
     def code(self, frame: pd.DataFrame) -> pd.DataFrame:
-        """``frame`` with its ids as their codes (hashed directly: the ids need not be in ``codes``)."""
+        """``frame`` with its ids as their codes (hashed directly: the ids need not be among ``texts``)."""
         if not self.coded:
             return frame
         return frame.assign(**{ID: deal_hashes(frame[ID])})
@@ -67,5 +67,4 @@ class DealIds:
         """``frame`` with its coded ids as the text ids again."""
         if not self.coded or frame[ID].dtype != CODE_DTYPE:
             return frame
-        text = pd.Series(self.codes.index.to_numpy(dtype=object), index=pd.Index(self.codes.to_numpy()))
-        return frame.assign(**{ID: text.reindex(frame[ID].to_numpy()).to_numpy()})
+        return frame.assign(**{ID: self.texts.reindex(frame[ID].to_numpy()).to_numpy()})
