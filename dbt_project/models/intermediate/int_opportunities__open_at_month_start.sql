@@ -54,6 +54,9 @@ recorded_spans as (
     select
         opportunity_months.opportunity_id,
         opportunity_months.owner_id,
+        true as state_from_history,
+        cast(null as {{ dbt.type_string() }}) as current_stage_name,
+        cast(null as date) as current_close_date,
         coalesce(stage_history.amount, opportunity_months.current_amount) as open_amount,
         greatest(opportunity_months.first_month, {{ month_start_at_or_after('stage_history.valid_from') }}) as from_month,
         {{ months_until('opportunity_months.until_month', 'stage_history.valid_to') }} as until_month
@@ -68,6 +71,7 @@ unrecorded_spans as (
     select
         opportunity_months.opportunity_id,
         opportunity_months.owner_id,
+        false as state_from_history,
         opportunity_months.current_stage_name,
         opportunity_months.current_close_date,
         opportunity_months.current_amount as open_amount,
@@ -78,32 +82,27 @@ unrecorded_spans as (
         on opportunity_months.opportunity_id = first_changes.opportunity_id
 ),
 
+spans as (
+    select * from recorded_spans
+    union all
+    select * from unrecorded_spans
+),
+
+-- a span's month starts; without a recorded state the current record is open unless it closed before the month
 open_at_start as (
     select
-        recorded_spans.opportunity_id,
-        recorded_spans.owner_id,
+        spans.opportunity_id,
+        spans.owner_id,
         months.month,
-        true as state_from_history,
-        recorded_spans.open_amount
-    from recorded_spans
-    cross join lateral {{ months_from_until('recorded_spans.from_month', 'recorded_spans.until_month', 'months') }}
-    where recorded_spans.from_month < recorded_spans.until_month
-
-    union all
-
-    select
-        unrecorded_spans.opportunity_id,
-        unrecorded_spans.owner_id,
-        months.month,
-        false as state_from_history,
-        unrecorded_spans.open_amount
-    from unrecorded_spans
-    cross join lateral {{ months_from_until('unrecorded_spans.from_month', 'unrecorded_spans.until_month', 'months') }}
+        spans.state_from_history,
+        spans.open_amount
+    from spans
+    cross join lateral {{ months_from_until('spans.from_month', 'spans.until_month', 'months') }}
     where
-        unrecorded_spans.from_month < unrecorded_spans.until_month
-        and not (
-            unrecorded_spans.current_stage_name in ('Closed Won', 'Closed Lost')
-            and unrecorded_spans.current_close_date < months.month
+        spans.from_month < spans.until_month
+        and (
+            spans.state_from_history
+            or not (spans.current_stage_name in ('Closed Won', 'Closed Lost') and spans.current_close_date < months.month)
         )
 ),
 
