@@ -4,11 +4,11 @@
 -- unique on both sides) and the candidates seen.
 with
 
-candidates as (
+candidates as not materialized (
     select * from {{ ref('int_account_matches__candidates') }}
 ),
 
-unified as (
+unified as not materialized (
     select * from {{ ref('int_customers__unified') }}
 ),
 

@@ -5,7 +5,7 @@
 -- losers of earlier merges at the new survivor, so a master is never itself merged.
 with
 
-accounts as (
+accounts as not materialized (
     select * from {{ ref('stg_crm__accounts') }}
 ),
 

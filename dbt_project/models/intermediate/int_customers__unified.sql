@@ -3,11 +3,11 @@
 -- int_account_matches__candidates.
 with
 
-customers as (
+customers as not materialized (
     select * from {{ ref('stg_erp__customers') }}
 ),
 
-accounts as (
+accounts as not materialized (
     select * from {{ ref('stg_crm__accounts') }}
 ),
 

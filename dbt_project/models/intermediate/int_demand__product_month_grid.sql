@@ -4,7 +4,7 @@
 -- grid: fct_demand_product_monthly as it is, fct_demand_monthly per family.
 with
 
-demand_lines as (
+demand_lines as not materialized (
     select * from {{ ref('int_order_lines__demand') }}
 ),
 

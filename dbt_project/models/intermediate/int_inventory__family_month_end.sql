@@ -3,11 +3,11 @@
 -- products). Read by kpi_operations_monthly (stock cover) and kpi_sop_monthly (opening stock).
 with
 
-inventory as (
+inventory as not materialized (
     select * from {{ ref('fct_inventory_daily') }}
 ),
 
-products as (
+products as not materialized (
     select * from {{ ref('dim_product') }}
 ),
 

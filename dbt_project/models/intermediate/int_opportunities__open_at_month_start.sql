@@ -13,11 +13,11 @@
 -- rows per opportunity at 10M order lines and took 25-29 s of every warehouse build.)
 with
 
-opportunities as (
+opportunities as not materialized (
     select * from {{ ref('stg_crm__opportunities') }}
 ),
 
-stage_history as (
+stage_history as not materialized (
     select * from {{ ref('int_opportunities__stage_history') }}
 ),
 

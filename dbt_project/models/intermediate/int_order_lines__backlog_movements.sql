@@ -9,7 +9,7 @@ order_lines as (
     where order_date is not null
 ),
 
-shipments as (
+shipments as not materialized (
     select * from {{ ref('fct_shipments') }}
 ),
 

@@ -8,11 +8,11 @@ order_lines as (
     where order_date is not null
 ),
 
-products as (
+products as not materialized (
     select * from {{ ref('dim_product') }}
 ),
 
-customers as (
+customers as not materialized (
     select * from {{ ref('dim_customer') }}
 ),
 

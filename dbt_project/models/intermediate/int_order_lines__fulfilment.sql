@@ -4,11 +4,11 @@
 -- for a later day cannot have failed yet, whatever has shipped.
 with
 
-order_lines as (
+order_lines as not materialized (
     select * from {{ ref('fct_order_lines') }}
 ),
 
-shipments as (
+shipments as not materialized (
     select * from {{ ref('fct_shipments') }}
 ),
 

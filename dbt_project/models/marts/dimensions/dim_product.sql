@@ -1,7 +1,7 @@
 -- One row per product (latest ERP version).
 with
 
-products as (
+products as not materialized (
     select * from {{ ref('stg_erp__products') }}
 ),
 

@@ -1,7 +1,7 @@
 -- One row per CRM user (sales reps and their managers), with the manager's name.
 with
 
-users as (
+users as not materialized (
     select * from {{ ref('stg_crm__users') }}
 ),
 

@@ -4,7 +4,7 @@
 -- nothing was ordered.
 with
 
-grid as (
+grid as not materialized (
     select * from {{ ref('int_demand__product_month_grid') }}
 ),
 

@@ -4,7 +4,7 @@
 -- was ordered; summed per family it is fct_demand_monthly.
 with
 
-grid as (
+grid as not materialized (
     select * from {{ ref('int_demand__product_month_grid') }}
 ),
 

@@ -7,15 +7,15 @@
 -- the text has e-mail addresses and phone numbers redacted (macros/pii.sql).
 with
 
-survey_responses as (
+survey_responses as not materialized (
     select * from {{ ref('stg_feedback__survey_responses') }}
 ),
 
-reviews as (
+reviews as not materialized (
     select * from {{ ref('stg_feedback__reviews') }}
 ),
 
-tickets as (
+tickets as not materialized (
     select * from {{ ref('stg_feedback__tickets') }}
 ),
 

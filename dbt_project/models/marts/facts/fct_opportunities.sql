@@ -2,11 +2,11 @@
 -- its account. Closed = stage Closed Won or Closed Lost; won = Closed Won.
 with
 
-opportunities as (
+opportunities as not materialized (
     select * from {{ ref('stg_crm__opportunities') }}
 ),
 
-customers as (
+customers as not materialized (
     select * from {{ ref('int_accounts__resolved') }}
 ),
 

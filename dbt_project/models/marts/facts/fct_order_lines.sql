@@ -13,7 +13,7 @@
 -- lines the partition window touched, and every line of an order whose header it touched.
 with
 
-orders as (
+orders as not materialized (
     select * from {{ ref('stg_erp__sales_orders') }}
 ),
 

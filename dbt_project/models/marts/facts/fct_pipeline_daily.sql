@@ -7,15 +7,15 @@
 -- Owner and product family are the opportunity's current ones (the history does not record them).
 with
 
-opportunities as (
+opportunities as not materialized (
     select * from {{ ref('stg_crm__opportunities') }}
 ),
 
-stage_history as (
+stage_history as not materialized (
     select * from {{ ref('int_opportunities__stage_history') }}
 ),
 
-reps as (
+reps as not materialized (
     select * from {{ ref('stg_crm__users') }}
 ),
 

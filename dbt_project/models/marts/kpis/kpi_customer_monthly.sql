@@ -4,15 +4,15 @@
 -- counts in no region.
 with
 
-feedback as (
+feedback as not materialized (
     select * from {{ ref('fct_feedback') }}
 ),
 
-order_lines as (
+order_lines as not materialized (
     select * from {{ ref('fct_order_lines') }}
 ),
 
-customers as (
+customers as not materialized (
     select * from {{ ref('dim_customer') }}
 ),
 

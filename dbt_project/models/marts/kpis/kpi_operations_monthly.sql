@@ -3,35 +3,35 @@
 -- order, promised date, shipment or stock snapshot.
 with
 
-order_lines as (
+order_lines as not materialized (
     select * from {{ ref('fct_order_lines') }}
 ),
 
-fulfilment as (
+fulfilment as not materialized (
     select * from {{ ref('int_order_lines__fulfilment') }}
 ),
 
-shipments as (
+shipments as not materialized (
     select * from {{ ref('fct_shipments') }}
 ),
 
-backlog_movements as (
+backlog_movements as not materialized (
     select * from {{ ref('int_order_lines__backlog_movements') }}
 ),
 
-inventory as (
+inventory as not materialized (
     select * from {{ ref('fct_inventory_daily') }}
 ),
 
-month_end_stock as (
+month_end_stock as not materialized (
     select * from {{ ref('int_inventory__family_month_end') }}
 ),
 
-capacity as (
+capacity as not materialized (
     select * from {{ ref('stg_erp__capacity') }}
 ),
 
-products as (
+products as not materialized (
     select * from {{ ref('dim_product') }}
 ),
 

@@ -4,27 +4,27 @@
 -- least one order line due (promised on or before the deliveries' as-of day) in that month.
 with
 
-fulfilment as (
+fulfilment as not materialized (
     select * from {{ ref('int_order_lines__fulfilment') }}
 ),
 
-order_lines as (
+order_lines as not materialized (
     select * from {{ ref('fct_order_lines') }}
 ),
 
-opportunities as (
+opportunities as not materialized (
     select * from {{ ref('fct_opportunities') }}
 ),
 
-customers as (
+customers as not materialized (
     select * from {{ ref('dim_customer') }}
 ),
 
-products as (
+products as not materialized (
     select * from {{ ref('dim_product') }}
 ),
 
-reps as (
+reps as not materialized (
     select * from {{ ref('dim_sales_rep') }}
 ),
 

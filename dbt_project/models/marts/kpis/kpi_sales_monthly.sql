@@ -2,19 +2,19 @@
 -- Rows: every rep × month with a quota, a closed deal (close month) or open pipeline at the month start.
 with
 
-opportunities as (
+opportunities as not materialized (
     select * from {{ ref('fct_opportunities') }}
 ),
 
-open_pipeline as (
+open_pipeline as not materialized (
     select * from {{ ref('int_opportunities__open_at_month_start') }}
 ),
 
-quotas as (
+quotas as not materialized (
     select * from {{ ref('stg_crm__quotas') }}
 ),
 
-sales_reps as (
+sales_reps as not materialized (
     select * from {{ ref('dim_sales_rep') }}
 ),
 

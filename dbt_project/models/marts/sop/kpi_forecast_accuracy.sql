@@ -5,11 +5,11 @@
 -- that is complete now; of several runs made on the same input month, the latest counts.
 with
 
-forecasts as (
+forecasts as not materialized (
     select * from {{ source('ml', 'ml_demand_forecast') }}
 ),
 
-demand as (
+demand as not materialized (
     select * from {{ ref('fct_demand_monthly') }}
 ),
 

@@ -4,31 +4,31 @@
 -- month with an order to the last month the latest forecast or the capacity plan covers.
 with
 
-order_lines as (
+order_lines as not materialized (
     select * from {{ ref('fct_order_lines') }}
 ),
 
-opportunities as (
+opportunities as not materialized (
     select * from {{ ref('fct_opportunities') }}
 ),
 
-stock_at_month_end as (
+stock_at_month_end as not materialized (
     select * from {{ ref('int_inventory__family_month_end') }}
 ),
 
-capacity as (
+capacity as not materialized (
     select * from {{ ref('stg_erp__capacity') }}
 ),
 
-products as (
+products as not materialized (
     select * from {{ ref('dim_product') }}
 ),
 
-demand_forecast as (
+demand_forecast as not materialized (
     select * from {{ source('ml', 'ml_demand_forecast') }}
 ),
 
-win_probability as (
+win_probability as not materialized (
     select * from {{ source('ml', 'ml_win_probability') }}
 ),
 

@@ -3,7 +3,7 @@
 -- Latest version of every CRM account (key account_id).
 with
 
-source as (
+source as not materialized (
     select * from {{ source('crm', 'accounts') }}
 ),
 

@@ -3,7 +3,7 @@
 -- Latest version of every CRM contact (key contact_id). Holds PII: names, e-mail, phone.
 with
 
-source as (
+source as not materialized (
     select * from {{ source('crm', 'contacts') }}
 ),
 

@@ -3,7 +3,7 @@
 -- Latest version of every opportunity (key opportunity_id): its current stage, amount, close date and owner.
 with
 
-source as (
+source as not materialized (
     select * from {{ source('crm', 'opportunities') }}
 ),
 

@@ -3,7 +3,7 @@
 -- Every recorded change of an opportunity's stage, amount, probability or close date (key history_id).
 with
 
-source as (
+source as not materialized (
     select * from {{ source('crm', 'opportunity_history') }}
 ),
 

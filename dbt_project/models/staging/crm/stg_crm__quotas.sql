@@ -3,7 +3,7 @@
 -- Latest version of every quota record (key quota_id): a rep's bookings quota for one month.
 with
 
-source as (
+source as not materialized (
     select * from {{ source('crm', 'quotas') }}
 ),
 

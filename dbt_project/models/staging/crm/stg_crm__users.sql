@@ -3,7 +3,7 @@
 -- Latest version of every CRM user (key user_id): sales reps and their managers.
 with
 
-source as (
+source as not materialized (
     select * from {{ source('crm', 'users') }}
 ),
 

@@ -3,7 +3,7 @@
 -- Latest revision of the capacity plan per month and product family (key capacity_month, product_family).
 with
 
-source as (
+source as not materialized (
     select * from {{ source('erp', 'capacity') }}
 ),
 

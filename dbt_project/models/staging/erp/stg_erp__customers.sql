@@ -3,7 +3,7 @@
 -- Latest version of every ERP customer (key customer_id).
 with
 
-source as (
+source as not materialized (
     select * from {{ source('erp', 'customers') }}
 ),
 

@@ -4,7 +4,7 @@
 -- fct_shipments adds the order line key to these rows.
 with
 
-source as (
+source as not materialized (
     select * from {{ source('erp', 'deliveries') }}
 ),
 

@@ -4,7 +4,7 @@
 -- a snapshot re-sent on a later export day replaces the earlier one.
 with
 
-source as (
+source as not materialized (
     select * from {{ source('erp', 'inventory') }}
 ),
 

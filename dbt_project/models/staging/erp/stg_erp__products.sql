@@ -3,7 +3,7 @@
 -- Latest version of every product (key product_id).
 with
 
-source as (
+source as not materialized (
     select * from {{ source('erp', 'products') }}
 ),
 

@@ -4,7 +4,7 @@
 -- fct_order_lines joins these lines to their order headers.
 with
 
-source as (
+source as not materialized (
     select * from {{ source('erp', 'sales_order_lines') }}
 ),
 

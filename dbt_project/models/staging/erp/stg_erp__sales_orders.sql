@@ -3,7 +3,7 @@
 -- Latest version of every sales order header (key order_id).
 with
 
-source as (
+source as not materialized (
     select * from {{ source('erp', 'sales_orders') }}
 ),
 

@@ -3,7 +3,7 @@
 -- Latest version of every product review (key review_id).
 with
 
-source as (
+source as not materialized (
     select * from {{ source('feedback', 'reviews') }}
 ),
 

@@ -3,7 +3,7 @@
 -- Latest version of every survey response (key response_id): NPS (0-10) and CSAT (1-5) answers.
 with
 
-source as (
+source as not materialized (
     select * from {{ source('feedback', 'survey_responses') }}
 ),
 

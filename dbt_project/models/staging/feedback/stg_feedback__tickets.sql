@@ -3,7 +3,7 @@
 -- Latest version of every support ticket (key ticket_id).
 with
 
-source as (
+source as not materialized (
     select * from {{ source('feedback', 'tickets') }}
 ),
 
