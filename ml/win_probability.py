@@ -224,22 +224,48 @@ def open_opportunity_scores(
     return rows
 
 
-def score_and_validate(
+@dataclass(frozen=True)
+class FittedWinProbability:
+    """What a fit leaves for scoring later: the model (None when there were too few closed deals of
+    both outcomes: the scores are then the CRM's stage probability), its name, the validation on time
+    beside it, the moment its training snapshots end and how many closed deals it knew."""
+
+    model: WinProbabilityModel | None
+    name: str
+    validation: Validation | None
+    as_of: pd.Timestamp
+    closed_deals: int
+
+
+def fit_and_validate(
     history: pd.DataFrame, opportunities: pd.DataFrame, as_of: pd.Timestamp, closed: pd.DataFrame | None = None,
     max_rows: int = MAX_SNAPSHOT_ROWS, training: pd.DataFrame | None = None,
-) -> tuple[pd.DataFrame, str, Validation | None]:
-    """Validate on time, train on every closed deal (snapshots up to ``as_of``), score what is open at
-    ``as_of``; returns the scores, the model's name (CRM_NAME when there are too few closed deals of
-    both outcomes to train on) and the validation. One set of labelled snapshots serves both fits.
-
-    ``history`` needs only the rows of :func:`deals_needing_history` (of the same training deals) when
-    ``closed`` (every deal's close, :func:`closings`) is given; without it, every row. ``training``:
-    the deals :func:`training_deals` picks with ``max_rows``, when the caller has chosen them already."""
+) -> FittedWinProbability:
+    """Validate on time, then train on every (sampled) closed deal's snapshots up to ``as_of``. One
+    set of labelled snapshots serves both fits. ``history``, ``closed`` and ``training``: as for
+    :func:`score_and_validate`."""
     closed = closings(history, opportunities) if closed is None else closed
     snapshots = labelled_snapshots(history, opportunities, closed, max_rows, training)
     validation = validate_snapshots(snapshots, closed)
     snapshots = snapshots[snapshots["as_of"] <= as_of]
     trainable = len(snapshots) >= MIN_TRAINING_ROWS and snapshots["is_won"].nunique() == 2
     model = WinProbabilityModel().fit(snapshots) if trainable else None
-    scores = open_opportunity_scores(history, opportunities, closed, as_of, model)
-    return scores, MODEL_NAME if trainable else CRM_NAME, validation
+    return FittedWinProbability(model, MODEL_NAME if trainable else CRM_NAME, validation, as_of, len(closed))
+
+
+def score_and_validate(
+    history: pd.DataFrame, opportunities: pd.DataFrame, as_of: pd.Timestamp, closed: pd.DataFrame | None = None,
+    max_rows: int = MAX_SNAPSHOT_ROWS, training: pd.DataFrame | None = None,
+) -> tuple[pd.DataFrame, str, Validation | None]:
+    """Validate on time, train on every closed deal (snapshots up to ``as_of``), score what is open at
+    ``as_of``; returns the scores, the model's name (CRM_NAME when there are too few closed deals of
+    both outcomes to train on) and the validation (:func:`fit_and_validate`, then
+    :func:`open_opportunity_scores`).
+
+    ``history`` needs only the rows of :func:`deals_needing_history` (of the same training deals) when
+    ``closed`` (every deal's close, :func:`closings`) is given; without it, every row. ``training``:
+    the deals :func:`training_deals` picks with ``max_rows``, when the caller has chosen them already."""
+    closed = closings(history, opportunities) if closed is None else closed
+    fitted = fit_and_validate(history, opportunities, as_of, closed, max_rows, training)
+    scores = open_opportunity_scores(history, opportunities, closed, as_of, fitted.model)
+    return scores, fitted.name, fitted.validation

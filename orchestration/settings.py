@@ -39,6 +39,10 @@ class Paths:
         return self.home / "quarantine"
 
     @property
+    def models(self) -> Path:
+        return self.home / "models"
+
+    @property
     def dagster_home(self) -> Path:
         return self.home / "dagster_home"
 

@@ -90,16 +90,40 @@ def scoring_moment(latest_history_change: pd.Timestamp | None, opportunities: pd
     return changes.max().normalize() + pd.Timedelta(days=1)
 
 
-def read_win_probability_inputs(warehouse: Warehouse, max_rows: int = MAX_SNAPSHOT_ROWS) -> WinProbabilityInputs:
-    """Every opportunity and close, then the history of :func:`ml.win_probability.deals_needing_history` only,
-    the ids coded as integers from the first read on."""
+@dataclass(frozen=True)
+class Deals:
+    """Every opportunity and every closed deal's close, as of the scoring moment: what deciding what else
+    to read needs. ``opportunity_id`` coded as integers (``ids``)."""
+
+    opportunities: pd.DataFrame
+    closed: pd.DataFrame
+    as_of: pd.Timestamp
+    ids: DealIds
+
+
+def read_deals(warehouse: Warehouse) -> Deals:
+    """Every opportunity and close, the ids coded as integers from the first read on."""
     closes = warehouse.read_frame(CLOSES_SQL)  # first: the window over the history runs beside no large frame
     opportunities = warehouse.read_frame(OPPORTUNITIES_SQL, shared_text=SHARED_TEXT)
     as_of = scoring_moment(closes["latest_change"].iloc[0], opportunities)
     ids = DealIds.of(opportunities["opportunity_id"])
     opportunities = ids.code(opportunities)
     closed = closings_of(ids.code(closes.dropna(subset=["opportunity_id"])), opportunities)
-    training = training_deals(opportunities, closed, max_rows)
-    deals = ids.decode(pd.DataFrame({"opportunity_id": deals_needing_history(opportunities, closed, as_of, training)}))
-    history = ids.code(warehouse.read_frame(HISTORY_SQL, relations={DEALS_RELATION: deals}, shared_text=["stage_name"]))
-    return WinProbabilityInputs(history=history, opportunities=opportunities, closed=closed, as_of=as_of, training=training, ids=ids)
+    return Deals(opportunities=opportunities, closed=closed, as_of=as_of, ids=ids)
+
+
+def read_inputs(warehouse: Warehouse, deals: Deals, max_rows: int = MAX_SNAPSHOT_ROWS, train: bool = True) -> WinProbabilityInputs:
+    """``deals`` and the history of :func:`ml.win_probability.deals_needing_history`: the training sample's
+    and the open deals' when ``train``, else the open deals' only (for scoring with a stored fit;
+    ``training`` is then empty)."""
+    opportunities, closed = deals.opportunities, deals.closed
+    training = training_deals(opportunities, closed, max_rows) if train else opportunities.iloc[:0]
+    needed = deals.ids.decode(pd.DataFrame({"opportunity_id": deals_needing_history(opportunities, closed, deals.as_of, training)}))
+    history = deals.ids.code(warehouse.read_frame(HISTORY_SQL, relations={DEALS_RELATION: needed}, shared_text=["stage_name"]))
+    return WinProbabilityInputs(history=history, opportunities=opportunities, closed=closed, as_of=deals.as_of, training=training, ids=deals.ids)
+
+
+def read_win_probability_inputs(warehouse: Warehouse, max_rows: int = MAX_SNAPSHOT_ROWS) -> WinProbabilityInputs:
+    """Every opportunity and close, then the history of :func:`ml.win_probability.deals_needing_history` only,
+    the ids coded as integers from the first read on."""
+    return read_inputs(warehouse, read_deals(warehouse), max_rows)

@@ -7,6 +7,10 @@ snapshots, on a sample of them chosen by a hash of the id), scores the opportuni
 ``ml.ml_win_probability`` (one row per open opportunity), ``ml.ml_pipeline_forecast`` (month ×
 product family) and ``ml.ml_win_probability_calibration`` (the validation's calibration curves and
 Brier scores). ``marts.kpi_sop_monthly`` joins the scores (docs/sales_forecast.md).
+
+The fit is kept under ``$SALESOPS_HOME/models`` (``ml.stored_fit``): a run within
+``refit_after_days`` (run config, default 7) of it by the CRM's scoring moment scores with it and
+reads only the open deals' history; the calibration table stays the fitting run's validation.
 """
 
 
@@ -16,14 +20,16 @@ from statistics import NormalDist
 import dagster as dg
 from dagster import AssetExecutionContext
 import pandas as pd
+from pydantic import Field
 
 from ml.charts import bookings_chart, calibration_chart, markdown_image
 from ml.pipeline_forecast import pipeline_forecast
-from ml.win_probability import CRM_NAME, MODEL_NAME, Validation, score_and_validate
+from ml.stored_fit import REFIT_AFTER_DAYS, StoredFit, load_fit, refit_reason, save_fit
+from ml.win_probability import CRM_NAME, MODEL_NAME, fit_and_validate, open_opportunity_scores
 from orchestration.partitions import WAREHOUSE_POOL
 from orchestration.resources import SalesopsHome
 from orchestration.warehouse import FrameWrite
-from orchestration.win_probability_inputs import WinProbabilityInputs, read_win_probability_inputs
+from orchestration.win_probability_inputs import WinProbabilityInputs, read_deals, read_inputs
 
 ML_SCHEMA = "ml"
 HISTORY_KEY = dg.AssetKey(["intermediate", "int_opportunities__stage_history"])
@@ -31,6 +37,7 @@ OPPORTUNITIES_KEY = dg.AssetKey(["marts", "fct_opportunities"])
 SCORES_KEY = dg.AssetKey([ML_SCHEMA, "ml_win_probability"])
 PIPELINE_KEY = dg.AssetKey([ML_SCHEMA, "ml_pipeline_forecast"])
 CALIBRATION_KEY = dg.AssetKey([ML_SCHEMA, "ml_win_probability_calibration"])
+FIT_FILE = "win_probability.pkl"  # under $SALESOPS_HOME/models
 
 SCORE_COLUMNS = [
     "opportunity_id", "sales_rep_id", "account_id", "product_family", "stage_name", "close_date", "amount",
@@ -39,12 +46,20 @@ SCORE_COLUMNS = [
 LABELS = {MODEL_NAME: "model", CRM_NAME: "CRM stage probability"}
 
 
-def sales_forecast_tables(inputs: WinProbabilityInputs, run_id: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, Validation | None]:
-    """The scores, pipeline forecast and calibration tables, and the validation behind the last."""
+def sales_forecast_tables(
+    inputs: WinProbabilityInputs, run_id: str, fit: StoredFit | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, StoredFit]:
+    """The scores, pipeline forecast and calibration tables, and the fit behind them: ``fit`` when given
+    (the calibration table is then the validation of the run that fitted it), else a new fit of
+    ``inputs`` (which must then hold the training sample's history)."""
     as_of = inputs.as_of
     created_at = datetime.now(UTC).replace(tzinfo=None)
+    if fit is None:
+        fitted = fit_and_validate(inputs.history, inputs.opportunities, as_of, inputs.closed, training=inputs.training)
+        fit = StoredFit(fitted, run_id, created_at)
+    model, validation = fit.fitted.name, fit.fitted.validation
     stamp = {"as_of": as_of, "run_id": run_id, "created_at": created_at}
-    scored, model, validation = score_and_validate(inputs.history, inputs.opportunities, as_of, inputs.closed, training=inputs.training)
+    scored = open_opportunity_scores(inputs.history, inputs.opportunities, inputs.closed, as_of, fit.fitted.model)
     scores = inputs.ids.decode(scored).assign(model=model, **stamp)[SCORE_COLUMNS]
     pipeline = pipeline_forecast(scores).assign(model=model, **stamp)
     if validation is None:
@@ -53,9 +68,9 @@ def sales_forecast_tables(inputs: WinProbabilityInputs, run_id: str) -> tuple[pd
         brier = validation.summary().set_index("forecaster")["brier_score"]
         calibration = validation.curves.assign(
             brier_score=validation.curves["forecaster"].map(brier), test_rows=validation.test_rows,
-            train_rows=validation.train_rows, cutoff=validation.cutoff, run_id=run_id, created_at=created_at,
+            train_rows=validation.train_rows, cutoff=validation.cutoff, run_id=fit.run_id, created_at=fit.fitted_at,
         )
-    return scores, pipeline, calibration, validation
+    return scores, pipeline, calibration, fit
 
 
 def calibration_svg(calibration: pd.DataFrame) -> str:
@@ -76,6 +91,15 @@ def pipeline_svg(pipeline: pd.DataFrame, as_of: pd.Timestamp) -> str:
     totals["expected_bookings_lo"] = (totals["expected_bookings_amount"] - spread).clip(lower=0)
     totals["expected_bookings_hi"] = totals["expected_bookings_amount"] + spread
     return bookings_chart("Expected bookings by close month", totals.head(6))
+
+
+class WinProbabilityConfig(dg.Config):
+    """How often the model is fitted again; scoring runs every time."""
+
+    refit_after_days: int = Field(
+        default=REFIT_AFTER_DAYS,
+        description="Score with the stored fit while it is younger than this many days (by the CRM's scoring moment); 0 fits every run.",
+    )
 
 
 def sales_forecast_assets() -> list[dg.AssetsDefinition]:
@@ -105,14 +129,30 @@ def sales_forecast_assets() -> list[dg.AssetsDefinition]:
     ],
     pool=WAREHOUSE_POOL,
 )
-def win_probability(context: AssetExecutionContext, salesops: SalesopsHome):
+def win_probability(context: AssetExecutionContext, config: WinProbabilityConfig, salesops: SalesopsHome):
     warehouse = salesops.warehouse
-    inputs = read_win_probability_inputs(warehouse)
-    if inputs.opportunities.empty:
+    deals = read_deals(warehouse)
+    if deals.opportunities.empty:
         raise dg.Failure(f"marts.fct_opportunities is empty in {warehouse.describe()}; nothing to score")
-    scores, pipeline, calibration, validation = sales_forecast_tables(inputs, context.run_id)
+    model_file = salesops.paths.models / FIT_FILE
+    stored, unusable = load_fit(model_file)
+    reason = refit_reason(stored, unusable, deals.as_of, len(deals.closed), config.refit_after_days)
+    inputs = read_inputs(warehouse, deals, train=reason is not None)
+    scores, pipeline, calibration, fit = sales_forecast_tables(inputs, context.run_id, None if reason else stored)
+    validation = fit.fitted.validation
     tables = (("ml_win_probability", scores), ("ml_pipeline_forecast", pipeline), ("ml_win_probability_calibration", calibration))
     warehouse.write_frames([FrameWrite(ML_SCHEMA, name, frame) for name, frame in tables])  # all three, or none
+    if reason:
+        save_fit(model_file, fit)  # after the tables: a failed write leaves the previous fit in use
+        context.log.info(f"win_probability fitted: {reason}")
+    else:
+        context.log.info(f"win_probability scored with the model fitted as of {fit.fitted.as_of} in run {fit.run_id}")
+    fitting = {
+        "fitted_this_run": reason is not None,
+        "refit_reason": reason or "",
+        "model_fitted_as_of": str(fit.fitted.as_of),
+        "model_fitted_in_run": fit.run_id,
+    }
     yield dg.MaterializeResult(
         asset_key=SCORES_KEY,
         metadata={
@@ -121,6 +161,7 @@ def win_probability(context: AssetExecutionContext, salesops: SalesopsHome):
             "model": scores["model"].iloc[0] if len(scores) else MODEL_NAME,
             "mean_win_probability": float(scores["win_probability"].mean()) if len(scores) else 0.0,
             "mean_crm_probability": float(scores["crm_probability"].mean()) if len(scores) else 0.0,
+            **fitting,
         },
     )
     yield dg.MaterializeResult(

@@ -4,12 +4,17 @@ history gives exactly what the whole history gives, below the cap and above it."
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pandas as pd
 import pytest
 
 from ml.deal_ids import DealIds
 from ml.win_features import closings, open_at, open_moment_counts
-from ml.win_probability import deal_sample, deals_needing_history, score_and_validate, training_deals, training_moments
+from ml.stored_fit import StoredFit, load_fit, save_fit
+from ml.win_probability import (
+    deal_sample, deals_needing_history, fit_and_validate, open_opportunity_scores, score_and_validate, training_deals, training_moments,
+)
 from tests.demo_company.crm_frames import warehouse_frames
 
 pytestmark = pytest.mark.slow
@@ -79,3 +84,19 @@ def test_ids_coded_as_integers_score_and_validate_as_the_text_ids(crm, max_rows:
     pd.testing.assert_frame_equal(ids.decode(integers[0]), text[0])
     assert integers[1] == text[1] == "gbm_isotonic"
     assert integers[2].summary().equals(text[2].summary())
+
+
+def test_a_stored_fit_scores_from_the_open_deals_history_as_a_new_fit_does(crm, tmp_path) -> None:
+    history, opportunities, closed, as_of = crm
+    training = training_deals(opportunities, closed, 2000)
+    fitted = fit_and_validate(history, opportunities, as_of, closed, training=training)
+    save_fit(tmp_path / "fit.pkl", StoredFit(fitted, "run-1", datetime(2026, 1, 1)))
+    stored, why = load_fit(tmp_path / "fit.pkl")
+    assert why == "" and stored.fitted.name == "gbm_isotonic" and stored.fitted.closed_deals == len(closed)
+
+    open_deals = deals_needing_history(opportunities, closed, as_of, training.iloc[:0])
+    assert 0 < len(open_deals) < 0.1 * len(opportunities)
+    scores = open_opportunity_scores(history[history["opportunity_id"].isin(open_deals)], opportunities, closed, as_of, stored.fitted.model)
+
+    pd.testing.assert_frame_equal(scores, score_and_validate(history, opportunities, as_of, max_rows=2000)[0])
+    assert stored.fitted.validation.summary().equals(fitted.validation.summary())
