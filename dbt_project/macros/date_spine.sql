@@ -51,10 +51,6 @@
     date spine on two inequalities when each row covers its own stretch of days.
 #}
 {% macro days_from_until(from_day, until_day, alias) -%}
-    {{ return(adapter.dispatch('days_from_until', 'salesops')(from_day, until_day, alias)) }}
-{%- endmacro %}
-
-{% macro default__days_from_until(from_day, until_day, alias) -%}
     {{ dates_from_until(from_day, until_day, 'day', 'date_day', alias) }}
 {%- endmacro %}
 
