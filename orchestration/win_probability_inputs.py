@@ -66,39 +66,33 @@ HISTORY_SQL = f"""
 
 
 @dataclass(frozen=True)
-class WinProbabilityInputs:
-    """The frames ``ml.win_probability.score_and_validate`` needs, as of the scoring moment.
+class Deals:
+    """Every opportunity (``opportunities``) and every closed deal's close (``closed``, as ``closings``)
+    as of the scoring moment ``as_of`` (:func:`scoring_moment`): what deciding what else to read
+    needs. The frames' ``opportunity_id`` are coded as integers (``ml.deal_ids``); ``ids.decode``
+    gives a frame the CRM's ids back."""
 
-    ``history``: the stage history (ml/win_features.py's columns) of the deals the model uses only;
-    ``opportunities``: every opportunity; ``closed``: every closed deal's close (``closings``);
-    ``as_of``: the scoring moment (:func:`scoring_moment`); ``training``: the closed deals the model
-    trains on (``training_deals``: their rows of ``opportunities``). The frames' ``opportunity_id`` are
-    coded as integers (``ml.deal_ids``); ``ids.decode`` gives a frame the CRM's ids back.
-    """
-
-    history: pd.DataFrame
     opportunities: pd.DataFrame
     closed: pd.DataFrame
     as_of: pd.Timestamp
-    training: pd.DataFrame
     ids: DealIds
+
+
+@dataclass(frozen=True)
+class WinProbabilityInputs(Deals):
+    """The frames ``ml.win_probability.score_and_validate`` needs: the :class:`Deals`, ``history`` (the
+    stage history, ml/win_features.py's columns, of the deals the model uses only) and ``training``
+    (the closed deals the model trains on: ``training_deals``' rows of ``opportunities``; none when
+    scoring with a stored fit)."""
+
+    history: pd.DataFrame
+    training: pd.DataFrame
 
 
 def scoring_moment(latest_history_change: pd.Timestamp | None, opportunities: pd.DataFrame) -> pd.Timestamp:
     """The start of the day after the latest CRM change: the moment the warehouse knows the pipeline at."""
     changes = pd.concat([pd.Series([latest_history_change], dtype="datetime64[us]"), pd.to_datetime(opportunities["last_modified_at"])])
     return changes.max().normalize() + pd.Timedelta(days=1)
-
-
-@dataclass(frozen=True)
-class Deals:
-    """Every opportunity and every closed deal's close, as of the scoring moment: what deciding what else
-    to read needs. ``opportunity_id`` coded as integers (``ids``)."""
-
-    opportunities: pd.DataFrame
-    closed: pd.DataFrame
-    as_of: pd.Timestamp
-    ids: DealIds
 
 
 def read_deals(warehouse: Warehouse) -> Deals:
@@ -120,7 +114,7 @@ def read_inputs(warehouse: Warehouse, deals: Deals, max_rows: int = MAX_SNAPSHOT
     training = training_deals(opportunities, closed, max_rows) if train else opportunities.iloc[:0]
     needed = deals.ids.decode(pd.DataFrame({"opportunity_id": deals_needing_history(opportunities, closed, deals.as_of, training)}))
     history = deals.ids.code(warehouse.read_frame(HISTORY_SQL, relations={DEALS_RELATION: needed}, shared_text=["stage_name"]))
-    return WinProbabilityInputs(history=history, opportunities=opportunities, closed=closed, as_of=deals.as_of, training=training, ids=deals.ids)
+    return WinProbabilityInputs(opportunities=opportunities, closed=closed, as_of=deals.as_of, ids=deals.ids, history=history, training=training)
 
 
 def read_win_probability_inputs(warehouse: Warehouse, max_rows: int = MAX_SNAPSHOT_ROWS) -> WinProbabilityInputs:
