@@ -68,8 +68,9 @@ def load_fit(path: Path) -> tuple[StoredFit | None, str]:
         made_with, fit = stored["fingerprint"], stored["fit"]
     except Exception as error:  # a truncated or foreign file: refit and overwrite it
         return None, f"the fitted model at {path} cannot be read ({type(error).__name__}: {error})"
-    if made_with != fingerprint():
-        changed = sorted(key for key in fingerprint() if made_with.get(key) != fingerprint()[key])
+    expected = fingerprint()
+    if made_with != expected:
+        changed = sorted(key for key in expected if made_with.get(key) != expected[key])
         return None, f"the fitted model at {path} was made with another {', '.join(changed)}"
     return fit, ""
 
