@@ -45,15 +45,25 @@
 {%- endmacro %}
 
 {#
-    DuckDB: the same choice, with the fingerprint computed only for the keys whose latest versions
-    tie on every other column (none in the demo data): one ordering of all versions, which also
-    says whether the first version ties with the second; the fingerprint then decides among the
-    tied keys' versions only. Computing the fingerprint (the whole row cast to text, hashed) for
-    every version took a third of the time of a staging model at 1M order lines.
+    DuckDB: the same choice, in three parts. A key with one version (nearly every key: at 10M order
+    lines 90,000 of 18M stage changes share a key) keeps it without any ordering: ordering every
+    version of every key (a window over all rows) spilled beyond dbt's memory bound and took twice
+    as long (stg_crm__opportunity_history 29.7 s -> 16.1 s at 2 GB, docs/benchmarks.md). The
+    versions of the repeated keys are ordered once, which also says whether the first version ties
+    with the second on every ordering column; the fingerprint (the whole row cast to text, hashed)
+    then decides among the tied keys' versions only (none in the demo data): computing it for every
+    version took a third of the time of a staging model at 1M order lines.
 #}
 {% macro duckdb__latest_per_key(relation, key_columns, order_by) -%}
     {%- set ordering_columns = order_by + ['_export_date', '_loaded_at', '_source_file'] -%}
-    with positioned_versions as (
+    with repeated_keys as (
+        select {{ key_columns | join(', ') }}
+        from {{ relation }}
+        group by {{ key_columns | join(', ') }}
+        having count(*) > 1
+    ),
+
+    positioned_versions as (
         select
             versions.*,
             row_number() over latest_first as _position,
@@ -62,6 +72,7 @@
                 and lead({{ column }}) over latest_first is not distinct from {{ column }}
             {%- endfor %} as _ties_with_next
         from {{ relation }} as versions
+        semi join repeated_keys on {{ same_key('repeated_keys', 'versions', key_columns) }}
         window latest_first as (
             partition by {{ key_columns | join(', ') }}
             order by {{ version_ordering(order_by) | join(', ') }}
@@ -77,20 +88,26 @@
     tied_versions as (
         select versions.*
         from {{ relation }} as versions
-        where exists (
-            select 1
-            from tied_keys
-            where {% for column in key_columns -%}
-                tied_keys.{{ column }} is not distinct from versions.{{ column }}{{ ' and ' if not loop.last }}
-            {%- endfor %}
-        )
+        semi join tied_keys on {{ same_key('tied_keys', 'versions', key_columns) }}
     )
 
+    select versions.*, cast(1 as bigint) as _version_rank
+    from {{ relation }} as versions
+    anti join repeated_keys on {{ same_key('repeated_keys', 'versions', key_columns) }}
+    union all
     select * exclude (_position, _ties_with_next), cast(1 as bigint) as _version_rank
     from positioned_versions
     where _position = 1 and not _ties_with_next
     union all
     {{ default__latest_per_key('tied_versions', key_columns, order_by) }}
+{%- endmacro %}
+
+{# Join condition: the key columns of two aliases are equal, a null key equal to a null key (as a
+   window's partition treats them). #}
+{% macro same_key(left, right, key_columns) -%}
+    {%- for column in key_columns -%}
+        {{ left }}.{{ column }} is not distinct from {{ right }}.{{ column }}{{ ' and ' if not loop.last }}
+    {%- endfor %}
 {%- endmacro %}
 
 {# A text fingerprint of a whole row, given the row's table alias (dialect-specific). #}

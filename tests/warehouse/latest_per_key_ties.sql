@@ -2,7 +2,8 @@
 -- as the target dispatches it (duckdb__latest_per_key on DuckDB) picks, for every key, the same
 -- version as the reference implementation (default__latest_per_key), on versions that tie on every
 -- ordering column and differ only in other values (the fingerprint decides), including NULL keys and
--- NULL updated_at. Rows returned are disagreements.
+-- NULL updated_at, beside a key with one version only (kept without ordering). Rows returned are
+-- disagreements.
 with
 
 versions_with_ties as (
@@ -16,6 +17,7 @@ versions_with_ties as (
             ('K3', null, cast('2024-01-02' as date), cast('2024-01-02 06:00:00' as {{ dbt.type_timestamp() }}), 'a.csv', 'x'),
             ('K3', null, cast('2024-01-02' as date), cast('2024-01-02 06:00:00' as {{ dbt.type_timestamp() }}), 'a.csv', 'y'),
             ('K3', null, cast('2024-01-02' as date), cast('2024-01-02 06:00:00' as {{ dbt.type_timestamp() }}), 'a.csv', 'z'),
+            ('K4', cast('2024-01-01 10:00:00' as {{ dbt.type_timestamp() }}), cast('2024-01-01' as date), cast('2024-01-01 06:00:00' as {{ dbt.type_timestamp() }}), 'a.csv', 'the only version'),
             (null, cast('2024-01-02 10:00:00' as {{ dbt.type_timestamp() }}), cast('2024-01-02' as date), cast('2024-01-02 06:00:00' as {{ dbt.type_timestamp() }}), 'a.csv', 'null key 1'),
             (null, cast('2024-01-02 10:00:00' as {{ dbt.type_timestamp() }}), cast('2024-01-02' as date), cast('2024-01-02 06:00:00' as {{ dbt.type_timestamp() }}), 'a.csv', 'null key 2')
     ) as rows_given (record_key, updated_at, _export_date, _loaded_at, _source_file, record_value)
