@@ -9,7 +9,7 @@ accounts as not materialized (
     select * from {{ ref('stg_crm__accounts') }}
 ),
 
-accepted as (
+accepted as not materialized (
     select * from {{ ref('int_account_matches__candidates') }}
     where is_accepted
 ),

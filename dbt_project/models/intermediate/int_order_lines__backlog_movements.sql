@@ -4,7 +4,9 @@
 -- date counts on the order date. Summed up to a day, the movements give the backlog at that day.
 with
 
-order_lines as (
+-- read three times, each for a few columns: not materialized, or DuckDB copies every column of every
+-- line first (this view runs inside kpi_operations_monthly and its tests: 10.2 -> 7.2 s at 10M)
+order_lines as not materialized (
     select * from {{ ref('fct_order_lines') }}
     where order_date is not null
 ),

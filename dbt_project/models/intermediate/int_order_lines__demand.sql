@@ -3,7 +3,7 @@
 -- definition of demand that fct_demand_monthly and fct_demand_product_monthly both sum.
 with
 
-order_lines as (
+order_lines as not materialized (
     select * from {{ ref('fct_order_lines') }}
     where order_date is not null
 ),

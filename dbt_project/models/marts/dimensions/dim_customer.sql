@@ -1,7 +1,7 @@
 -- One row per ERP customer with its matched CRM account (int_customers__unified).
 with
 
-unified as (
+unified as not materialized (
     select * from {{ ref('int_customers__unified') }}
     where customer_id is not null
 ),
