@@ -47,8 +47,8 @@
 {#
     DuckDB: the same choice, in three parts. A key with one version (nearly every key: at 10M order
     lines 90,000 of 18M stage changes share a key) keeps it without any ordering: ordering every
-    version of every key (a window over all rows) spilled beyond dbt's memory bound and took twice
-    as long (stg_crm__opportunity_history 29.7 s -> 16.1 s at 2 GB, docs/benchmarks.md). The
+    version of every key (a window over all rows) spilled beyond dbt's memory bound and took nearly
+    twice as long (stg_crm__opportunity_history 29.7 s -> 16.1 s at 2 GB, docs/benchmarks.md). The
     versions of the repeated keys are ordered once, which also says whether the first version ties
     with the second on every ordering column; the fingerprint (the whole row cast to text, hashed)
     then decides among the tied keys' versions only (none in the demo data): computing it for every
