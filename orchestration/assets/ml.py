@@ -6,7 +6,8 @@ region and total sums, with 80 % and 95 % intervals. A rolling-origin backtest s
 reconciliations and seasonal naive; the better reconciliation makes the forecast. Writes
 ``ml.ml_demand_forecast`` (family × region) and ``ml.ml_demand_forecast_levels`` (every level,
 product × region included), both vintages (one set of rows per input month, replaced by a re-run
-on the same month), and ``ml.ml_forecast_accuracy`` (replaced), in one transaction.
+on the same month), and ``ml.ml_forecast_accuracy`` (replaced), in one transaction. A run whose
+inputs are those of the run that wrote the tables keeps them (orchestration/forecast_reuse.py).
 """
 
 
@@ -20,6 +21,9 @@ from ml.backtest import ACCURACY_COLUMNS, accuracy_table, backtest
 from ml.baselines import seasonal_naive
 from ml.forecasting import DEFAULT_RECONCILIATION, MODEL_NAME, SharedFitReconciliations, forecast
 from ml.hierarchy import BOTTOM, LEVEL_COLUMN, METHODS as RECONCILIATIONS, Hierarchy
+from pydantic import Field
+
+from orchestration.forecast_reuse import INPUTS_TABLE, forecast_run_to_keep, inputs_fingerprint, inputs_row, kept_forecast_tables
 from orchestration.partitions import WAREHOUSE_POOL
 from orchestration.resources import SalesopsHome
 from orchestration.warehouse import FrameWrite
@@ -129,18 +133,40 @@ def demand_forecast_tables(demand: pd.DataFrame, run_id: str) -> tuple[pd.DataFr
     return pairs[FORECAST_COLUMNS].reset_index(drop=True), predicted[LEVEL_FORECAST_COLUMNS].reset_index(drop=True), accuracy
 
 
-def forecast_writes(predicted: pd.DataFrame, by_level: pd.DataFrame, accuracy: pd.DataFrame) -> list[FrameWrite]:
+def forecast_writes(
+    predicted: pd.DataFrame, by_level: pd.DataFrame, accuracy: pd.DataFrame, inputs: pd.DataFrame | None = None
+) -> list[FrameWrite]:
     """A run's forecast tables, written in one transaction (all of them or, killed or failed, none).
 
     Forecasts are vintages, one per input month (``as_of_month``), so later months can be scored
     against what was forecast for them (kpi_forecast_accuracy): a run replaces the vintage of its
     own input month and keeps the others, so re-running the build converges to the same tables.
+    ``inputs`` (:func:`orchestration.forecast_reuse.inputs_row`) records what they were computed from.
     """
-    return [
+    writes = [
         FrameWrite(ML_SCHEMA, "ml_demand_forecast", predicted, replace_rows_of="as_of_month"),
         FrameWrite(ML_SCHEMA, "ml_demand_forecast_levels", by_level, replace_rows_of="as_of_month"),
         FrameWrite(ML_SCHEMA, "ml_forecast_accuracy", accuracy),
     ]
+    return writes if inputs is None else [*writes, FrameWrite(ML_SCHEMA, INPUTS_TABLE, inputs)]
+
+
+def forecast_settings() -> dict[str, object]:
+    """What the forecast tables depend on besides the demand frame (part of its fingerprint)."""
+    return {
+        "horizon": HORIZON, "levels": list(LEVELS), "groupings": [list(g) for g in GROUPINGS], "max_origins": MAX_ORIGINS,
+        "min_training_months": MIN_TRAINING_MONTHS, "model": MODEL_NAME, "baseline": BASELINE,
+        "reconciliations": list(RECONCILIATIONS), "default_reconciliation": DEFAULT_RECONCILIATION,
+    }
+
+
+class DemandForecastConfig(dg.Config):
+    """Whether a run may keep the tables of a run with the same inputs."""
+
+    recompute: bool = Field(
+        default=False,
+        description="Compute the forecast even when the complete months it reads are those of the run that wrote the tables.",
+    )
 
 
 def improvement_over_baseline(accuracy: pd.DataFrame, hierarchy_level: str = "product_family") -> float | None:
@@ -181,13 +207,21 @@ def ml_assets() -> list[dg.AssetsDefinition]:
     ],
     pool=WAREHOUSE_POOL,
 )
-def demand_forecast(context: AssetExecutionContext, salesops: SalesopsHome):
+def demand_forecast(context: AssetExecutionContext, config: DemandForecastConfig, salesops: SalesopsHome):
     warehouse = salesops.warehouse
     demand = warehouse.read_frame(_DEMAND_SQL)
     if demand.empty:
         raise dg.Failure(f"marts.fct_demand_product_monthly has no complete month in {warehouse.describe()}; nothing to forecast")
-    predicted, by_level, accuracy = demand_forecast_tables(demand, context.run_id)
-    warehouse.write_frames(forecast_writes(predicted, by_level, accuracy))
+    fingerprint = inputs_fingerprint(demand, forecast_settings())
+    kept_run = None if config.recompute else forecast_run_to_keep(warehouse, ML_SCHEMA, fingerprint)
+    if kept_run is None:
+        predicted, by_level, accuracy = demand_forecast_tables(demand, context.run_id)
+        inputs = inputs_row(context.run_id, demand["ds"].max(), fingerprint, predicted["created_at"].iloc[0])
+        warehouse.write_frames(forecast_writes(predicted, by_level, accuracy, inputs))
+    else:
+        context.log.info(f"The complete months are those run {kept_run} forecast from: its tables are kept")
+        predicted, by_level, accuracy = kept_forecast_tables(warehouse, ML_SCHEMA, kept_run)
+    reuse = {"computed_this_run": kept_run is None, "computed_in_run": kept_run or context.run_id}
     gain = improvement_over_baseline(accuracy)
     overall = accuracy[(accuracy["horizon"] == "all") & accuracy["origin"].isna()]
     summary = overall.drop(columns=["origin", "run_id", "created_at", "as_of_month"])
@@ -200,6 +234,7 @@ def demand_forecast(context: AssetExecutionContext, salesops: SalesopsHome):
                 "as_of_month": str(demand["ds"].max().date()),
                 "reconciliation": str(frame["reconciliation"].iloc[0]),
                 "preview": dg.MetadataValue.md(frame.head(12).to_markdown(index=False)),
+                **reuse,
             },
         )
     yield dg.MaterializeResult(
@@ -208,6 +243,7 @@ def demand_forecast(context: AssetExecutionContext, salesops: SalesopsHome):
             "dagster/row_count": len(accuracy),
             "family_wape_improvement_vs_seasonal_naive": dg.MetadataValue.float(gain) if gain is not None else "not measured",
             "accuracy": dg.MetadataValue.md(summary.to_markdown(index=False) if len(summary) else "too little history to backtest"),
+            **reuse,
         },
     )
     yield dg.AssetCheckResult(

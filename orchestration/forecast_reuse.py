@@ -1,0 +1,79 @@
+"""The demand forecast is computed again only when what it is computed from changed.
+
+The forecast reads complete months only (``marts.fct_demand_product_monthly where
+is_complete_month``), so the daily runs of a month hand it the same frame day after day; computing
+it (a rolling-origin backtest and the production fit: 8.6 s of the one-day run at 10M order lines)
+gave the same tables each time. A run that computes writes, with the forecast tables and in the same
+transaction, one row to ``ml.ml_demand_forecast_inputs``: its run id, input month and the
+fingerprint of what it computed from (:func:`inputs_fingerprint`: the demand frame's values, the
+forecast's settings and the scikit-learn, pandas and NumPy versions). A later run whose fingerprint
+is the same, in a warehouse that still holds that run's tables, keeps them; anything else computes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import numpy as np
+import pandas as pd
+import sklearn
+
+from orchestration.warehouse import Warehouse
+
+INPUTS_TABLE = "ml_demand_forecast_inputs"
+FORMAT = 1  # raise when the forecast's code changes what it computes from the same frame
+WANTED = "wanted_forecast_run"  # the run id handed to the queries below as a relation
+
+
+def inputs_fingerprint(demand: pd.DataFrame, settings: dict[str, object]) -> str:
+    """SHA-256 of the demand frame (columns, dtypes, every value in order) and of ``settings`` with the
+    library versions the forecast's numbers depend on."""
+    described = {
+        "format": FORMAT, "settings": settings, "columns": [[name, str(dtype)] for name, dtype in demand.dtypes.items()],
+        "scikit-learn": sklearn.__version__, "pandas": pd.__version__, "numpy": np.__version__,
+    }
+    digest = hashlib.sha256(json.dumps(described, sort_keys=True, default=str).encode())
+    digest.update(pd.util.hash_pandas_object(demand, index=False).to_numpy().tobytes())
+    return digest.hexdigest()
+
+
+def inputs_row(run_id: str, as_of_month: pd.Timestamp, fingerprint: str, created_at: pd.Timestamp) -> pd.DataFrame:
+    """The row a computing run writes to ``ml.ml_demand_forecast_inputs`` (the table holds the latest only)."""
+    return pd.DataFrame(
+        {"run_id": [run_id], "as_of_month": [as_of_month], "inputs_fingerprint": [fingerprint], "created_at": [created_at]}
+    )
+
+
+def forecast_run_to_keep(warehouse: Warehouse, schema: str, fingerprint: str) -> str | None:
+    """The run whose forecast the warehouse holds for inputs with this fingerprint, or None when the
+    forecast has to be computed (no such run recorded, other inputs, or its tables are gone)."""
+    recorded = warehouse.read_frame(
+        "select count(*) as tables from information_schema.tables "
+        f"where table_schema = '{schema}' and table_name in ('{INPUTS_TABLE}', 'ml_demand_forecast', 'ml_forecast_accuracy')"
+    )
+    if int(recorded["tables"].iloc[0]) < 3:
+        return None
+    latest = warehouse.read_frame(f"select run_id, inputs_fingerprint from {schema}.{INPUTS_TABLE}")
+    if len(latest) != 1 or latest["inputs_fingerprint"].iloc[0] != fingerprint:
+        return None
+    run_id = str(latest["run_id"].iloc[0])
+    held = warehouse.read_frame(
+        f"select (select count(*) from {schema}.ml_demand_forecast where run_id in (select run_id from {WANTED})) as forecast_rows, "
+        f"(select count(*) from {schema}.ml_forecast_accuracy where run_id not in (select run_id from {WANTED})) as other_accuracy_rows",
+        relations={WANTED: pd.DataFrame({"run_id": [run_id]})},
+    )
+    if int(held["forecast_rows"].iloc[0]) == 0 or int(held["other_accuracy_rows"].iloc[0]) > 0:
+        return None
+    return run_id
+
+
+def kept_forecast_tables(warehouse: Warehouse, schema: str, run_id: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The forecast, forecast-by-level and accuracy tables ``run_id`` wrote, as the warehouse holds them."""
+    relations = {WANTED: pd.DataFrame({"run_id": [run_id]})}
+    tables = []
+    for table in ("ml_demand_forecast", "ml_demand_forecast_levels", "ml_forecast_accuracy"):
+        tables.append(
+            warehouse.read_frame(f"select * from {schema}.{table} where run_id in (select run_id from {WANTED})", relations=relations)
+        )
+    return tables[0], tables[1], tables[2]
