@@ -16,13 +16,12 @@ from datetime import UTC, datetime
 import dagster as dg
 from dagster import AssetExecutionContext
 import pandas as pd
+from pydantic import Field
 
 from ml.backtest import ACCURACY_COLUMNS, accuracy_table, backtest
 from ml.baselines import seasonal_naive
 from ml.forecasting import DEFAULT_RECONCILIATION, MODEL_NAME, SharedFitReconciliations, forecast
 from ml.hierarchy import BOTTOM, LEVEL_COLUMN, METHODS as RECONCILIATIONS, Hierarchy
-from pydantic import Field
-
 from orchestration.forecast_reuse import INPUTS_TABLE, forecast_run_to_keep, inputs_fingerprint, inputs_row, kept_forecast_tables
 from orchestration.partitions import WAREHOUSE_POOL
 from orchestration.resources import SalesopsHome
@@ -133,9 +132,7 @@ def demand_forecast_tables(demand: pd.DataFrame, run_id: str) -> tuple[pd.DataFr
     return pairs[FORECAST_COLUMNS].reset_index(drop=True), predicted[LEVEL_FORECAST_COLUMNS].reset_index(drop=True), accuracy
 
 
-def forecast_writes(
-    predicted: pd.DataFrame, by_level: pd.DataFrame, accuracy: pd.DataFrame, inputs: pd.DataFrame | None = None
-) -> list[FrameWrite]:
+def forecast_writes(predicted: pd.DataFrame, by_level: pd.DataFrame, accuracy: pd.DataFrame, inputs: pd.DataFrame) -> list[FrameWrite]:
     """A run's forecast tables, written in one transaction (all of them or, killed or failed, none).
 
     Forecasts are vintages, one per input month (``as_of_month``), so later months can be scored
@@ -143,12 +140,12 @@ def forecast_writes(
     own input month and keeps the others, so re-running the build converges to the same tables.
     ``inputs`` (:func:`orchestration.forecast_reuse.inputs_row`) records what they were computed from.
     """
-    writes = [
+    return [
         FrameWrite(ML_SCHEMA, "ml_demand_forecast", predicted, replace_rows_of="as_of_month"),
         FrameWrite(ML_SCHEMA, "ml_demand_forecast_levels", by_level, replace_rows_of="as_of_month"),
         FrameWrite(ML_SCHEMA, "ml_forecast_accuracy", accuracy),
+        FrameWrite(ML_SCHEMA, INPUTS_TABLE, inputs),
     ]
-    return writes if inputs is None else [*writes, FrameWrite(ML_SCHEMA, INPUTS_TABLE, inputs)]
 
 
 def forecast_settings() -> dict[str, object]:

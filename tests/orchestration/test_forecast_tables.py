@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from orchestration.assets.ml import forecast_writes
+from orchestration.forecast_reuse import inputs_row
 from orchestration.warehouse import DuckDBWarehouse
 
 
@@ -29,8 +30,12 @@ def accuracy(run_id: str) -> pd.DataFrame:
     return pd.DataFrame({"model": ["global_gbm"], "horizon": ["all"], "wape": [0.1], "run_id": [run_id]})
 
 
+def inputs(run_id: str) -> pd.DataFrame:
+    return inputs_row(run_id, pd.Timestamp("2025-03-01"), f"fingerprint of {run_id}", pd.Timestamp("2025-03-02"))
+
+
 def write(warehouse: DuckDBWarehouse, forecast: pd.DataFrame, run_id: str) -> None:
-    warehouse.write_frames(forecast_writes(forecast, levels(forecast), accuracy(run_id)))
+    warehouse.write_frames(forecast_writes(forecast, levels(forecast), accuracy(run_id), inputs(run_id)))
 
 
 def stored(path: Path, table: str = "ml_demand_forecast") -> list[tuple]:
@@ -40,9 +45,9 @@ def stored(path: Path, table: str = "ml_demand_forecast") -> list[tuple]:
         ).fetchall()
 
 
-def accuracy_runs(path: Path) -> list[tuple]:
+def stored_run_ids(path: Path, table: str = "ml_forecast_accuracy") -> list[tuple]:
     with duckdb.connect(str(path), read_only=True) as conn:
-        return conn.execute("select run_id from ml.ml_forecast_accuracy").fetchall()
+        return conn.execute(f"select run_id from ml.{table}").fetchall()
 
 
 def test_a_rerun_on_the_same_input_month_replaces_its_vintage_and_keeps_the_others(tmp_path: Path) -> None:
@@ -53,7 +58,8 @@ def test_a_rerun_on_the_same_input_month_replaces_its_vintage_and_keeps_the_othe
     expected = [("2025-02-01", "run-a", 2, 20.0), ("2025-03-01", "run-c", 2, 60.0)]
     assert stored(warehouse.path) == expected
     assert stored(warehouse.path, "ml_demand_forecast_levels") == expected
-    assert accuracy_runs(warehouse.path) == [("run-c",)]
+    assert stored_run_ids(warehouse.path) == [("run-c",)]
+    assert stored_run_ids(warehouse.path, "ml_demand_forecast_inputs") == [("run-c",)]
 
 
 def test_a_run_that_fails_while_writing_leaves_every_table_as_it_was(tmp_path: Path) -> None:
@@ -63,7 +69,8 @@ def test_a_run_that_fails_while_writing_leaves_every_table_as_it_was(tmp_path: P
     broken = good.astype({"yhat": object})
     broken["yhat"] = ["12.5", "not a number"]  # fails the levels insert, after the forecast table was written
     with pytest.raises(duckdb.ConversionException):
-        warehouse.write_frames(forecast_writes(good, levels(broken), accuracy("run-b")))
+        warehouse.write_frames(forecast_writes(good, levels(broken), accuracy("run-b"), inputs("run-b")))
     assert stored(warehouse.path) == [("2025-03-01", "run-a", 2, 20.0)]
     assert stored(warehouse.path, "ml_demand_forecast_levels") == [("2025-03-01", "run-a", 2, 20.0)]
-    assert accuracy_runs(warehouse.path) == [("run-a",)]
+    assert stored_run_ids(warehouse.path) == [("run-a",)]
+    assert stored_run_ids(warehouse.path, "ml_demand_forecast_inputs") == [("run-a",)]
