@@ -22,6 +22,7 @@ import sklearn
 from orchestration.warehouse import Warehouse
 
 INPUTS_TABLE = "ml_demand_forecast_inputs"
+FORECAST_TABLES = ("ml_demand_forecast", "ml_demand_forecast_levels", "ml_forecast_accuracy")  # what a computing run writes beside it
 FORMAT = 1  # raise when the forecast's code changes what it computes from the same frame
 WANTED = "wanted_forecast_run"  # the run id handed to the queries below as a relation
 
@@ -48,11 +49,11 @@ def inputs_row(run_id: str, as_of_month: pd.Timestamp, fingerprint: str, created
 def forecast_run_to_keep(warehouse: Warehouse, schema: str, fingerprint: str) -> str | None:
     """The run whose forecast the warehouse holds for inputs with this fingerprint, or None when the
     forecast has to be computed (no such run recorded, other inputs, or its tables are gone)."""
+    names = ", ".join(f"'{name}'" for name in (INPUTS_TABLE, *FORECAST_TABLES))
     recorded = warehouse.read_frame(
-        "select count(*) as tables from information_schema.tables "
-        f"where table_schema = '{schema}' and table_name in ('{INPUTS_TABLE}', 'ml_demand_forecast', 'ml_forecast_accuracy')"
+        f"select count(*) as tables from information_schema.tables where table_schema = '{schema}' and table_name in ({names})"
     )
-    if int(recorded["tables"].iloc[0]) < 3:
+    if int(recorded["tables"].iloc[0]) < 1 + len(FORECAST_TABLES):
         return None
     latest = warehouse.read_frame(f"select run_id, inputs_fingerprint from {schema}.{INPUTS_TABLE}")
     if len(latest) != 1 or latest["inputs_fingerprint"].iloc[0] != fingerprint:
@@ -71,9 +72,8 @@ def forecast_run_to_keep(warehouse: Warehouse, schema: str, fingerprint: str) ->
 def kept_forecast_tables(warehouse: Warehouse, schema: str, run_id: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """The forecast, forecast-by-level and accuracy tables ``run_id`` wrote, as the warehouse holds them."""
     relations = {WANTED: pd.DataFrame({"run_id": [run_id]})}
-    tables = []
-    for table in ("ml_demand_forecast", "ml_demand_forecast_levels", "ml_forecast_accuracy"):
-        tables.append(
-            warehouse.read_frame(f"select * from {schema}.{table} where run_id in (select run_id from {WANTED})", relations=relations)
-        )
-    return tables[0], tables[1], tables[2]
+    forecast, levels, accuracy = (
+        warehouse.read_frame(f"select * from {schema}.{table} where run_id in (select run_id from {WANTED})", relations=relations)
+        for table in FORECAST_TABLES
+    )
+    return forecast, levels, accuracy

@@ -5,6 +5,7 @@ gone: materialized by Dagster on a real DuckDB warehouse holding a small demand 
 from __future__ import annotations
 
 import dagster as dg
+import duckdb
 import numpy as np
 import pandas as pd
 
@@ -95,3 +96,9 @@ def test_the_forecast_is_computed_again_when_its_tables_are_gone(tmp_path) -> No
     again, computed = run(tmp_path)
     assert computed["computed_this_run"] is True and computed["computed_in_run"] == again.run_id != first.run_id
     assert set(tables(salesops)["ml_demand_forecast"]["run_id"]) == {again.run_id}
+
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as conn:
+        conn.execute("drop table ml.ml_demand_forecast_levels")
+    rebuilt, computed = run(tmp_path)
+    assert computed["computed_this_run"] is True and computed["computed_in_run"] == rebuilt.run_id
+    assert set(tables(salesops)["ml_demand_forecast_levels"]["run_id"]) == {rebuilt.run_id}
