@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -25,6 +26,16 @@ INPUTS_TABLE = "ml_demand_forecast_inputs"
 FORECAST_TABLES = ("ml_demand_forecast", "ml_demand_forecast_levels", "ml_forecast_accuracy")  # what a computing run writes beside it
 FORMAT = 1  # raise when the forecast's code changes what it computes from the same frame
 WANTED = "wanted_forecast_run"  # the run id handed to the queries below as a relation
+
+
+@dataclass(frozen=True)
+class KeptForecast:
+    """The forecast, forecast-by-level and accuracy tables of the run ``run_id``, as the warehouse holds them."""
+
+    run_id: str
+    forecast: pd.DataFrame
+    levels: pd.DataFrame
+    accuracy: pd.DataFrame
 
 
 def inputs_fingerprint(demand: pd.DataFrame, settings: dict[str, object]) -> str:
@@ -46,9 +57,10 @@ def inputs_row(run_id: str, as_of_month: pd.Timestamp, fingerprint: str, created
     )
 
 
-def forecast_run_to_keep(warehouse: Warehouse, schema: str, fingerprint: str) -> str | None:
-    """The run whose forecast the warehouse holds for inputs with this fingerprint, or None when the
-    forecast has to be computed (no such run recorded, other inputs, or its tables are gone)."""
+def kept_forecast(warehouse: Warehouse, schema: str, fingerprint: str) -> KeptForecast | None:
+    """The tables the warehouse holds from the run that computed the forecast from inputs with this
+    fingerprint, or None when the forecast has to be computed (no such run recorded, other inputs,
+    or that run's tables are gone or replaced)."""
     names = ", ".join(f"'{name}'" for name in (INPUTS_TABLE, *FORECAST_TABLES))
     recorded = warehouse.read_frame(
         f"select count(*) as tables from information_schema.tables where table_schema = '{schema}' and table_name in ({names})"
@@ -59,21 +71,12 @@ def forecast_run_to_keep(warehouse: Warehouse, schema: str, fingerprint: str) ->
     if len(latest) != 1 or latest["inputs_fingerprint"].iloc[0] != fingerprint:
         return None
     run_id = str(latest["run_id"].iloc[0])
-    held = warehouse.read_frame(
-        f"select (select count(*) from {schema}.ml_demand_forecast where run_id in (select run_id from {WANTED})) as forecast_rows, "
-        f"(select count(*) from {schema}.ml_forecast_accuracy where run_id not in (select run_id from {WANTED})) as other_accuracy_rows",
-        relations={WANTED: pd.DataFrame({"run_id": [run_id]})},
-    )
-    if int(held["forecast_rows"].iloc[0]) == 0 or int(held["other_accuracy_rows"].iloc[0]) > 0:
-        return None
-    return run_id
-
-
-def kept_forecast_tables(warehouse: Warehouse, schema: str, run_id: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """The forecast, forecast-by-level and accuracy tables ``run_id`` wrote, as the warehouse holds them."""
     relations = {WANTED: pd.DataFrame({"run_id": [run_id]})}
-    forecast, levels, accuracy = (
+    forecast, levels = (
         warehouse.read_frame(f"select * from {schema}.{table} where run_id in (select run_id from {WANTED})", relations=relations)
-        for table in FORECAST_TABLES
+        for table in FORECAST_TABLES[:2]
     )
-    return forecast, levels, accuracy
+    accuracy = warehouse.read_frame(f"select * from {schema}.{FORECAST_TABLES[2]}")  # replaced whole by each computing run
+    if forecast.empty or not set(accuracy["run_id"]) <= {run_id}:  # empty without a backtest
+        return None
+    return KeptForecast(run_id, forecast, levels, accuracy)

@@ -22,7 +22,7 @@ from ml.backtest import ACCURACY_COLUMNS, accuracy_table, backtest
 from ml.baselines import seasonal_naive
 from ml.forecasting import DEFAULT_RECONCILIATION, MODEL_NAME, SharedFitReconciliations, forecast
 from ml.hierarchy import BOTTOM, LEVEL_COLUMN, METHODS as RECONCILIATIONS, Hierarchy
-from orchestration.forecast_reuse import INPUTS_TABLE, forecast_run_to_keep, inputs_fingerprint, inputs_row, kept_forecast_tables
+from orchestration.forecast_reuse import INPUTS_TABLE, inputs_fingerprint, inputs_row, kept_forecast
 from orchestration.partitions import WAREHOUSE_POOL
 from orchestration.resources import SalesopsHome
 from orchestration.warehouse import FrameWrite
@@ -210,15 +210,15 @@ def demand_forecast(context: AssetExecutionContext, config: DemandForecastConfig
     if demand.empty:
         raise dg.Failure(f"marts.fct_demand_product_monthly has no complete month in {warehouse.describe()}; nothing to forecast")
     fingerprint = inputs_fingerprint(demand, forecast_settings())
-    kept_run = None if config.recompute else forecast_run_to_keep(warehouse, ML_SCHEMA, fingerprint)
-    if kept_run is None:
+    kept = None if config.recompute else kept_forecast(warehouse, ML_SCHEMA, fingerprint)
+    if kept is None:
         predicted, by_level, accuracy = demand_forecast_tables(demand, context.run_id)
         inputs = inputs_row(context.run_id, demand["ds"].max(), fingerprint, predicted["created_at"].iloc[0])
         warehouse.write_frames(forecast_writes(predicted, by_level, accuracy, inputs))
     else:
-        context.log.info(f"The complete months are those run {kept_run} forecast from: its tables are kept")
-        predicted, by_level, accuracy = kept_forecast_tables(warehouse, ML_SCHEMA, kept_run)
-    reuse = {"computed_this_run": kept_run is None, "computed_in_run": kept_run or context.run_id}
+        context.log.info(f"The complete months are those run {kept.run_id} forecast from: its tables are kept")
+        predicted, by_level, accuracy = kept.forecast, kept.levels, kept.accuracy
+    reuse = {"computed_this_run": kept is None, "computed_in_run": context.run_id if kept is None else kept.run_id}
     gain = improvement_over_baseline(accuracy)
     overall = accuracy[(accuracy["horizon"] == "all") & accuracy["origin"].isna()]
     summary = overall.drop(columns=["origin", "run_id", "created_at", "as_of_month"])
