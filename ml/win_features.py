@@ -9,6 +9,11 @@ Inputs are two frames the warehouse holds:
   ``account_id``, ``sales_rep_id``, ``product_family``, ``quantity``, ``created_at`` and the current
   ``stage_name``, ``is_closed``, ``is_won``, ``amount``, ``probability``, ``close_date``.
 
+The closes (``closed``, :func:`closings`) give the outcomes and the track records. For features at
+one moment only (scoring), a summary of them does too (:func:`is_summary`): rows that each stand
+for ``closes`` closes (``wins`` of them won) of one rep and account, all before the moment; the
+track records are the same, the outcomes unknown.
+
 An opportunity is open at a moment ``as_of`` when it was created before it and had not closed by
 it. Everything :func:`features_as_of` returns for that moment comes from history rows recorded at
 or before ``as_of`` and from deals closed strictly before it; attributes that do not change (rep,
@@ -83,10 +88,23 @@ def open_at(opportunities: pd.DataFrame, closed: pd.DataFrame, moments: list[pd.
     return pd.concat(frames, ignore_index=True)
 
 
+def is_summary(closed: pd.DataFrame) -> bool:
+    """Whether ``closed`` summarises closes (``closes``, ``wins`` per rep and account) instead of
+    listing each deal's: it then names no deal, and every opportunity counts as not closed."""
+    return "closes" in closed.columns
+
+
+def _deal_closes(closed: pd.DataFrame) -> pd.DataFrame:
+    """``closed_at`` and ``is_won`` by ``opportunity_id`` (none for a summary)."""
+    if is_summary(closed):
+        return pd.DataFrame({"closed_at": pd.Series(dtype="datetime64[ns]"), "is_won": pd.Series(dtype=bool)}, index=pd.Index([], name="opportunity_id"))
+    return closed.set_index("opportunity_id")[["closed_at", "is_won"]]
+
+
 def _closed_at(opportunities: pd.DataFrame, closed: pd.DataFrame) -> pd.Series:
     """Each opportunity's close (NaT while open), aligned with ``opportunities`` (a lookup that also
     works when nothing has closed: pandas 3 cannot map ids through an empty series of times)."""
-    closes = pd.to_datetime(closed.set_index("opportunity_id")["closed_at"]).reindex(opportunities["opportunity_id"])
+    closes = pd.to_datetime(_deal_closes(closed)["closed_at"]).reindex(opportunities["opportunity_id"])
     return pd.Series(closes.to_numpy(), index=opportunities.index)
 
 
@@ -134,9 +152,9 @@ def features_as_of(
     # how far through its planned cycle the deal is: age / (age + days left to the expected close)
     planned = rows["age_days"] + rows["days_to_close"].clip(lower=0)
     rows["elapsed_share"] = (rows["age_days"] / planned.where(planned > 0)).clip(upper=1.0)
-    outcome = closed.set_index("opportunity_id")
-    rows["closed_at"] = rows["opportunity_id"].map(outcome["closed_at"])
-    rows["is_won"] = rows["opportunity_id"].map(outcome["is_won"].astype(float))  # 1.0 / 0.0, NaN while open
+    outcome = _deal_closes(closed).reindex(rows["opportunity_id"])
+    rows["closed_at"] = pd.to_datetime(outcome["closed_at"]).to_numpy()
+    rows["is_won"] = outcome["is_won"].astype(float).to_numpy()  # 1.0 / 0.0, NaN while open
     rows = rows.sort_values("_row").reset_index(drop=True)
     keep = ["opportunity_id", "as_of", "account_id", "sales_rep_id", *FEATURES, "close_date", "has_recorded_state", "closed_at", "is_won"]
     return rows[list(dict.fromkeys(keep))]
@@ -171,13 +189,20 @@ def _with_state(rows: pd.DataFrame, history: pd.DataFrame, static: pd.DataFrame)
 def _with_track_record(rows: pd.DataFrame, closed: pd.DataFrame, key: str, prefix: str) -> pd.DataFrame:
     """``<prefix>_closed_before`` and a smoothed ``<prefix>_win_rate_before``: deals of the same
     ``key`` (rep, account: a column of ``closed``) closed strictly before ``as_of``, pulled towards
-    the company's rate then."""
-    deals = closed[["closed_at", "is_won", key]].sort_values("closed_at", kind="stable")
-    deals["closed_at"] = deals["closed_at"].astype("datetime64[ns]")
-    deals["company_closed"] = np.arange(1, len(deals) + 1, dtype=float)
-    deals["company_won"] = deals["is_won"].astype(float).cumsum()
-    deals["group_closed"] = deals.groupby(key).cumcount().astype(float) + 1
-    deals["group_won"] = deals.groupby(key)["is_won"].cumsum().astype(float)
+    the company's rate then. A row of a summary (:func:`is_summary`) counts as its ``closes``."""
+    summary = is_summary(closed)
+    deals = pd.DataFrame(
+        {
+            "closed_at": closed["closed_at"].astype("datetime64[ns]"), key: closed[key],
+            "closes": closed["closes"].astype(float) if summary else 1.0,
+            "wins": (closed["wins"] if summary else closed["is_won"]).astype(float),
+        }
+    ).sort_values("closed_at", kind="stable")
+    deals["company_closed"] = deals["closes"].cumsum()
+    deals["company_won"] = deals["wins"].cumsum()
+    by_key = deals.groupby(key)
+    deals["group_closed"] = by_key["closes"].cumsum()
+    deals["group_won"] = by_key["wins"].cumsum()
     ordered = rows.sort_values("as_of")
     company = pd.merge_asof(
         ordered[["_row", "as_of"]], deals[["closed_at", "company_closed", "company_won"]],

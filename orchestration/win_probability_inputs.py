@@ -26,11 +26,14 @@ DEALS_RELATION = "deals_to_read"  # the ids of the deals whose history is read, 
 # Text columns of few values: at 10M order lines the opportunities' text was 1.47 GB as one string per row.
 SHARED_TEXT = ["account_id", "sales_rep_id", "product_family", "stage_name"]
 
-OPPORTUNITIES_SQL = """
-    select opportunity_id, account_id, sales_rep_id, product_family, quantity, created_at, stage_name,
-           is_closed, is_won, cast(amount as double precision) as amount, cast(probability as double precision) as probability,
-           close_date, last_modified_at
-    from marts.fct_opportunities
+OPPORTUNITIES_RELATION = "marts.fct_opportunities"
+OPPORTUNITY_COLUMNS = [
+    "opportunity_id", "account_id", "sales_rep_id", "product_family", "quantity", "created_at", "stage_name", "is_closed", "is_won",
+    "cast(amount as double precision) as amount", "cast(probability as double precision) as probability", "close_date", "last_modified_at",
+]
+OPPORTUNITIES_SQL = f"""
+    select {", ".join(OPPORTUNITY_COLUMNS)}
+    from {OPPORTUNITIES_RELATION}
     order by opportunity_id
 """
 # Each deal's first closed state (ties in time: the first recorded), as ml.win_features.first_closed_states,
@@ -55,6 +58,61 @@ CLOSES_SQL = f"""
     select first_closes.opportunity_id, first_closes.closed_at, first_closes.is_won, latest.latest_change
     from latest
     left join first_closes on true
+"""
+# For scoring with a stored fit (read_scoring_inputs): the scoring moment (scoring_moment's, in SQL), the
+# number of opportunities and the closes summed per rep and account, apart those before the moment (the
+# track records at it: the ml.win_features summary) and after it (a close in a current record's future).
+# Each deal closes as in closings_of: its first closed state, else, closed in its record, the end of its close date.
+SCORING_SUMMARY_SQL = f"""
+    with moment as (
+        select date_trunc('day', greatest((select max(valid_from) from {HISTORY_RELATION}), (select max(last_modified_at) from {OPPORTUNITIES_RELATION})))
+                   + interval '1 day' as as_of,
+               (select count(*) from {OPPORTUNITIES_RELATION}) as opportunities
+    ),
+    closed_states as (
+        select opportunity_id, valid_from, is_won,
+               row_number() over (partition by opportunity_id order by valid_from, change_number) as close_number
+        from {HISTORY_RELATION}
+        where is_closed
+    ),
+    first_closes as (
+        select opportunity_id, valid_from as closed_at, is_won from closed_states where close_number = 1
+    ),
+    closes as (
+        select o.sales_rep_id, o.account_id, f.closed_at, f.is_won
+        from first_closes f left join {OPPORTUNITIES_RELATION} o on o.opportunity_id = f.opportunity_id
+        union all
+        select o.sales_rep_id, o.account_id, cast(o.close_date as timestamp) + interval '1 day', o.is_won
+        from {OPPORTUNITIES_RELATION} o
+        where o.is_closed and not exists (select 1 from first_closes f where f.opportunity_id = o.opportunity_id)
+    ),
+    dated_closes as (
+        select closes.*, closes.closed_at < moment.as_of as before_scoring from closes cross join moment
+    ),
+    track_records as (
+        select sales_rep_id, account_id, before_scoring, max(closed_at) as closed_at, count(*) as closes,
+               count(*) filter (where is_won) as wins
+        from dated_closes
+        group by sales_rep_id, account_id, before_scoring
+    )
+    select moment.as_of, moment.opportunities, track_records.sales_rep_id, track_records.account_id,
+           track_records.before_scoring, track_records.closed_at, track_records.closes, track_records.wins
+    from moment left join track_records on true
+"""
+MOMENT_RELATION = "scoring_moment"  # a one-row frame (as_of) passed to the query
+# The opportunities open at the scoring moment (ml.win_features.open_at's): created before it, not closed by it.
+OPEN_OPPORTUNITIES_SQL = f"""
+    with first_closes as (
+        select opportunity_id, min(valid_from) as closed_at from {HISTORY_RELATION} where is_closed group by opportunity_id
+    )
+    select {", ".join(OPPORTUNITY_COLUMNS)}
+    from {OPPORTUNITIES_RELATION} left join first_closes using (opportunity_id)
+    where created_at < (select as_of from {MOMENT_RELATION})
+      and not coalesce(
+          coalesce(closed_at, case when is_closed then cast(close_date as timestamp) + interval '1 day' end) <= (select as_of from {MOMENT_RELATION}),
+          false
+      )
+    order by opportunity_id
 """
 HISTORY_SQL = f"""
     select opportunity_id, stage_name, is_closed, is_won, cast(amount as double precision) as amount,
@@ -106,15 +164,58 @@ def read_deals(warehouse: Warehouse) -> Deals:
     return Deals(opportunities=opportunities, closed=closed, as_of=as_of, ids=ids)
 
 
-def read_inputs(warehouse: Warehouse, deals: Deals, max_rows: int = MAX_SNAPSHOT_ROWS, train: bool = True) -> WinProbabilityInputs:
+def read_inputs(warehouse: Warehouse, deals: Deals, max_rows: int = MAX_SNAPSHOT_ROWS) -> WinProbabilityInputs:
     """``deals`` and the history of :func:`ml.win_probability.deals_needing_history`: the training sample's
-    and the open deals' when ``train``, else the open deals' only (for scoring with a stored fit;
-    ``training`` is then empty)."""
+    and the open deals'."""
     opportunities, closed = deals.opportunities, deals.closed
-    training = training_deals(opportunities, closed, max_rows) if train else opportunities.iloc[:0]
-    needed = deals.ids.decode(pd.DataFrame({"opportunity_id": deals_needing_history(opportunities, closed, deals.as_of, training)}))
-    history = deals.ids.code(warehouse.read_frame(HISTORY_SQL, relations={DEALS_RELATION: needed}, shared_text=["stage_name"]))
-    return WinProbabilityInputs(opportunities=opportunities, closed=closed, as_of=deals.as_of, ids=deals.ids, history=history, training=training)
+    training = training_deals(opportunities, closed, max_rows)
+    needed = pd.Index(deals_needing_history(opportunities, closed, deals.as_of, training))
+    return WinProbabilityInputs(
+        opportunities=opportunities, closed=closed, as_of=deals.as_of, ids=deals.ids, history=_read_history(warehouse, deals.ids, needed), training=training
+    )
+
+
+def _read_history(warehouse: Warehouse, ids: DealIds, deals: pd.Index) -> pd.DataFrame:
+    """The stage history of ``deals`` (coded ids), coded."""
+    wanted = ids.decode(pd.DataFrame({"opportunity_id": deals}))
+    return ids.code(warehouse.read_frame(HISTORY_SQL, relations={DEALS_RELATION: wanted}, shared_text=["stage_name"]))
+
+
+@dataclass(frozen=True)
+class ScoringSummary:
+    """What deciding whether a stored fit may score needs, without reading every deal: the scoring moment
+    (:func:`scoring_moment`), the numbers of opportunities and of closed deals, and the closes before the
+    moment summed per rep and account (``track_records``: ``ml.win_features``' summary, :func:`is_summary`)."""
+
+    as_of: pd.Timestamp
+    opportunities: int
+    closed_deals: int
+    track_records: pd.DataFrame
+
+
+def read_scoring_summary(warehouse: Warehouse) -> ScoringSummary:
+    """One query: the scoring moment, the counts and the track records (SCORING_SUMMARY_SQL)."""
+    rows = warehouse.read_frame(SCORING_SUMMARY_SQL)
+    closes = rows.dropna(subset=["closes"])
+    before = closes[closes["before_scoring"].fillna(False).astype(bool)]  # unknown for a close without a date
+    return ScoringSummary(
+        as_of=pd.Timestamp(rows["as_of"].iloc[0]), opportunities=int(rows["opportunities"].iloc[0]), closed_deals=int(closes["closes"].sum()),
+        track_records=before[["sales_rep_id", "account_id", "closed_at", "closes", "wins"]].reset_index(drop=True),
+    )
+
+
+def read_scoring_inputs(warehouse: Warehouse, summary: ScoringSummary) -> WinProbabilityInputs:
+    """What scoring with a stored fit needs: the opportunities open at the scoring moment and their
+    history, and the summary's track records as ``closed``; no training deals. The open deals' features
+    are the ones :func:`read_win_probability_inputs`' frames give them."""
+    moment = pd.DataFrame({"as_of": [summary.as_of]})
+    opportunities = warehouse.read_frame(OPEN_OPPORTUNITIES_SQL, relations={MOMENT_RELATION: moment}, shared_text=SHARED_TEXT)
+    ids = DealIds.of(opportunities["opportunity_id"])
+    opportunities = ids.code(opportunities)
+    history = _read_history(warehouse, ids, pd.Index(opportunities["opportunity_id"]))
+    return WinProbabilityInputs(
+        opportunities=opportunities, closed=summary.track_records, as_of=summary.as_of, ids=ids, history=history, training=opportunities.iloc[:0]
+    )
 
 
 def read_win_probability_inputs(warehouse: Warehouse, max_rows: int = MAX_SNAPSHOT_ROWS) -> WinProbabilityInputs:

@@ -137,3 +137,36 @@ def test_without_a_recorded_state_the_current_record_stands_in() -> None:
     rows = features_as_of(history[history["opportunity_id"] != "C"], opportunities, pd.DataFrame({"opportunity_id": ["C"], "as_of": [T("2025-03-01")]}))
     assert not rows.loc[0, "has_recorded_state"]
     assert (rows.loc[0, "stage_name"], rows.loc[0, "amount"], rows.loc[0, "crm_probability"], rows.loc[0, "changes_so_far"]) == ("Qualification", 200.0, 0.2, 0)
+
+
+# Closes before each moment per rep and account (B lost, D won, E won; A won on 03-20): what a
+# warehouse summary holds, written by hand.
+SUMMARIES = {
+    T("2025-02-15"): [("R1", "Y", "2025-01-15 08:00", 1, 0), ("R1", "X", "2025-02-01 00:00", 1, 1), ("R3", "Z", "2025-01-10 00:00", 1, 1)],
+    T("2025-03-25"): [("R1", "Y", "2025-01-15 08:00", 1, 0), ("R1", "X", "2025-03-20 12:00", 2, 2), ("R3", "Z", "2025-01-10 00:00", 1, 1)],
+}
+# (deal, moment) → rep closed, rep won, account closed, account won, company closed, company won before it
+TRACK_RECORDS = {
+    ("A", T("2025-02-15")): (2, 1, 1, 1, 3, 2),
+    ("C", T("2025-02-15")): (0, 0, 1, 1, 3, 2),
+    ("C", T("2025-03-25")): (0, 0, 2, 2, 4, 3),
+}
+
+
+@pytest.mark.parametrize("moment", list(SUMMARIES))
+def test_a_summary_of_the_closes_gives_the_features_at_its_moment(moment) -> None:
+    history, opportunities = crm()
+    summary = pd.DataFrame(SUMMARIES[moment], columns=["sales_rep_id", "account_id", "closed_at", "closes", "wins"])
+    summary["closed_at"] = pd.to_datetime(summary["closed_at"])
+    snapshots = open_at(opportunities, closings(history, opportunities), [moment])
+    from_closes = features_as_of(history, opportunities, snapshots)
+    from_summary = features_as_of(history, opportunities, snapshots, summary)
+    assert from_summary["closed_at"].isna().all() and from_summary["is_won"].isna().all()  # the summary names no deal
+    pd.testing.assert_frame_equal(from_summary.drop(columns=["closed_at", "is_won"]), from_closes.drop(columns=["closed_at", "is_won"]))
+    assert open_at(opportunities, summary, [moment])["opportunity_id"].tolist() == ["A", "B", "C", "D", "E"]  # nothing closed
+    for row in from_summary.itertuples():
+        rep_closed, rep_won, account_closed, account_won, company_closed, company_won = TRACK_RECORDS[(row.opportunity_id, moment)]
+        company_rate = company_won / company_closed
+        assert (row.rep_closed_before, row.account_closed_before) == (rep_closed, account_closed)
+        assert row.rep_win_rate_before == pytest.approx((rep_won + 10 * company_rate) / (rep_closed + 10))
+        assert row.account_win_rate_before == pytest.approx((account_won + 10 * company_rate) / (account_closed + 10))

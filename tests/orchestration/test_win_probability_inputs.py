@@ -10,6 +10,7 @@ from tests.orchestration.win_probability_crm import (
     assert_a_crm_without_closes_reads_its_open_deals,
     assert_frames_passed_with_a_query_are_its_tables,
     assert_reads_only_the_needed_history,
+    assert_scoring_reads_only_the_open_deals,
     assert_shared_text_reads_the_same_frame,
     write_crm,
 )
@@ -19,6 +20,12 @@ def test_only_the_sampled_and_the_open_deals_history_is_read(tmp_path) -> None:
     warehouse = DuckDBWarehouse(tmp_path / "warehouse.duckdb")
     write_crm(warehouse)
     assert_reads_only_the_needed_history(warehouse)
+
+
+def test_scoring_with_a_stored_fit_reads_only_the_open_deals(tmp_path) -> None:
+    warehouse = DuckDBWarehouse(tmp_path / "warehouse.duckdb")
+    write_crm(warehouse)
+    assert_scoring_reads_only_the_open_deals(warehouse)
 
 
 def test_a_crm_without_closes_reads_only_its_open_deals(tmp_path) -> None:

@@ -182,3 +182,48 @@ def assert_a_crm_without_closes_reads_its_open_deals(warehouse: Warehouse) -> No
     assert inputs.closed.empty
     assert inputs.as_of == AS_OF
     assert inputs.ids.decode(inputs.history)[["opportunity_id", "stage_name"]].values.tolist() == [["O1", "Prospecting"], ["O2", "Prospecting"], ["O2", "Proposal"]]
+    from orchestration.win_probability_inputs import read_scoring_inputs, read_scoring_summary
+
+    summary = read_scoring_summary(warehouse)
+    assert (summary.as_of, summary.opportunities, summary.closed_deals, len(summary.track_records)) == (AS_OF, 2, 0, 0)
+    scoring = read_scoring_inputs(warehouse, summary)
+    assert scoring.ids.decode(scoring.history).equals(inputs.ids.decode(inputs.history))
+
+
+# The closes before the scoring moment per rep and account (W1, W2 | R1 | W3 | L1, L2; F1's is after it).
+TRACK_RECORDS = [
+    ("R-1", "A1", T("2025-02-10 12:00"), 2, 2),
+    ("R-1", "A3", T("2025-02-01"), 1, 0),
+    ("R-2", "A1", T("2025-01-05"), 1, 1),
+    ("R-2", "A2", T("2025-04-15 10:00"), 2, 0),
+]
+
+
+def assert_scoring_reads_only_the_open_deals(warehouse: Warehouse) -> None:
+    """read_scoring_summary and read_scoring_inputs on the hand-made CRM: the scoring moment, the counts
+    and the track records by hand; the open deals and only their history; their features and scores
+    the same as from every deal's close (read_win_probability_inputs)."""
+    from ml.win_features import FEATURES
+    from ml.win_probability import fit_and_validate, open_opportunity_scores
+    from orchestration.win_probability_inputs import read_scoring_inputs, read_scoring_summary, read_win_probability_inputs
+
+    summary = read_scoring_summary(warehouse)
+    assert (summary.as_of, summary.opportunities, summary.closed_deals) == (AS_OF, 9, 7)
+    track_records = summary.track_records.sort_values(["sales_rep_id", "account_id"])
+    assert [tuple(row) for row in track_records.itertuples(index=False)] == TRACK_RECORDS
+
+    inputs = read_scoring_inputs(warehouse, summary)
+    assert inputs.ids.decode(inputs.opportunities)["opportunity_id"].tolist() == sorted(OPEN_AT_SCORING)
+    history = history_frame()
+    assert inputs.ids.decode(inputs.history)[["opportunity_id", "valid_from"]].values.tolist() == (
+        history[history["opportunity_id"].isin(OPEN_AT_SCORING)].sort_values(["opportunity_id", "valid_from"])[["opportunity_id", "valid_from"]].values.tolist()
+    )
+    assert inputs.training.empty
+
+    whole = read_win_probability_inputs(warehouse)
+    fitted = fit_and_validate(whole.history, whole.opportunities, whole.as_of, whole.closed, training=whole.training)
+    columns = ["opportunity_id", "as_of", *FEATURES, "has_recorded_state", "win_probability"]
+    scored = inputs.ids.decode(open_opportunity_scores(inputs.history, inputs.opportunities, inputs.closed, inputs.as_of, fitted.model))
+    expected = whole.ids.decode(open_opportunity_scores(whole.history, whole.opportunities, whole.closed, whole.as_of, fitted.model))
+    pd.testing.assert_frame_equal(scored.sort_values("opportunity_id")[columns].reset_index(drop=True), expected.sort_values("opportunity_id")[columns].reset_index(drop=True))
+    assert scored.set_index("opportunity_id").loc["F1", "rep_closed_before"] == 3  # R-1's W1, W2 and R1: not F1's own future close
