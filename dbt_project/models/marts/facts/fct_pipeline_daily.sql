@@ -70,7 +70,9 @@ clipped_states as (
     cross join bounds
 ),
 
--- the state's measures, each row cast before any summing: the sums are exact whatever the order
+-- the state's measures: the amount is a decimal already, the weighted amount cast before any summing
+-- (the sums are exact whatever the order). The rep's territory is joined after the running sums: one
+-- key less to group 28M changes by at 10M order lines (13.4 -> 11.4 s).
 measured_states as (
     select
         clipped_states.start_day,
@@ -78,38 +80,35 @@ measured_states as (
         clipped_states.stage_name,
         opportunities.owner_id as sales_rep_id,
         opportunities.product_family,
-        reps.territory,
-        cast(coalesce(clipped_states.amount, 0) as {{ exact_measure_type() }}) as amount,
+        coalesce(clipped_states.amount, 0) as amount,
         cast(
             coalesce(clipped_states.amount, 0) * coalesce(clipped_states.probability, 0) / 100.0 as {{ exact_measure_type() }}
         ) as weighted_amount
     from clipped_states
     inner join opportunities
         on clipped_states.opportunity_id = opportunities.opportunity_id
-    left join reps
-        on opportunities.owner_id = reps.user_id
     where clipped_states.start_day < clipped_states.end_day
 ),
 
 -- a state enters its group's pipeline on its first day and leaves it on its end day
 changes as (
-    select start_day as change_day, stage_name, sales_rep_id, product_family, territory,
+    select start_day as change_day, stage_name, sales_rep_id, product_family,
         1 as opportunities_change, amount as amount_change, weighted_amount as weighted_amount_change
     from measured_states
     union all
-    select end_day as change_day, stage_name, sales_rep_id, product_family, territory,
+    select end_day as change_day, stage_name, sales_rep_id, product_family,
         -1 as opportunities_change, -amount as amount_change, -weighted_amount as weighted_amount_change
     from measured_states
 ),
 
 changes_per_day as (
     select
-        change_day, stage_name, sales_rep_id, product_family, territory,
+        change_day, stage_name, sales_rep_id, product_family,
         sum(opportunities_change) as opportunities_change,
         sum(amount_change) as amount_change,
         sum(weighted_amount_change) as weighted_amount_change
     from changes
-    group by change_day, stage_name, sales_rep_id, product_family, territory
+    group by change_day, stage_name, sales_rep_id, product_family
 ),
 
 -- running sums: the group's open pipeline from a change day up to the day before its next change
@@ -120,13 +119,13 @@ pipeline_periods as (
             lead(change_day) over group_days,
             {{ add_days('(select last_day from bounds)', 1) }}
         ) as until_day,
-        stage_name, sales_rep_id, product_family, territory,
+        stage_name, sales_rep_id, product_family,
         cast(sum(opportunities_change) over group_days as {{ dbt.type_bigint() }}) as open_opportunities,
         sum(amount_change) over group_days as open_amount,
         sum(weighted_amount_change) over group_days as weighted_amount
     from changes_per_day
     -- one row per group and change day, so the default frame (up to the current day) is a running sum
-    window group_days as (partition by stage_name, sales_rep_id, product_family, territory order by change_day)
+    window group_days as (partition by stage_name, sales_rep_id, product_family order by change_day)
 ),
 
 final as (
@@ -138,13 +137,15 @@ final as (
         pipeline_periods.product_family,
 
         -- the rep's territory (an attribute of sales_rep_id, kept for slicing)
-        pipeline_periods.territory,
+        reps.territory,
 
         -- measures
         pipeline_periods.open_opportunities,
         cast(pipeline_periods.open_amount as {{ kpi_amount_type() }}) as open_amount,
         cast(pipeline_periods.weighted_amount as {{ kpi_amount_type() }}) as weighted_amount
     from pipeline_periods
+    left join reps
+        on pipeline_periods.sales_rep_id = reps.user_id
     cross join lateral {{ days_from_until('pipeline_periods.from_day', 'pipeline_periods.until_day', 'days') }}
     where pipeline_periods.open_opportunities > 0
 )
