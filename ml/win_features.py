@@ -94,6 +94,17 @@ def is_summary(closed: pd.DataFrame) -> bool:
     return "closes" in closed.columns
 
 
+def track_record_summary(closed: pd.DataFrame, moment: pd.Timestamp) -> pd.DataFrame:
+    """The summary (:func:`is_summary`) of the closes strictly before ``moment``: per rep and account
+    (missing ones too), the latest ``closed_at``, ``closes`` and ``wins``. A summary stays as it is."""
+    if is_summary(closed):
+        return closed
+    before = closed[closed["closed_at"] < moment]
+    groups = before.groupby(TRACK_RECORD_KEYS, dropna=False, sort=False)
+    summary = pd.DataFrame({"closed_at": groups["closed_at"].max(), "closes": groups.size(), "wins": groups["is_won"].sum()})
+    return summary.reset_index()
+
+
 def _deal_closes(closed: pd.DataFrame) -> pd.DataFrame:
     """``closed_at`` and ``is_won`` by ``opportunity_id`` (none for a summary)."""
     if is_summary(closed):

@@ -22,7 +22,9 @@ from sklearn.isotonic import IsotonicRegression
 from ml.calibration import brier_score, calibration_curve
 from ml.deal_ids import deal_hashes
 from ml.threads import boosting_threads
-from ml.win_features import CATEGORICAL_FEATURES, FEATURES, closings, features_as_of, month_starts, open_at, open_moment_counts
+from ml.win_features import (
+    CATEGORICAL_FEATURES, FEATURES, closings, features_as_of, month_starts, open_at, open_moment_counts, track_record_summary,
+)
 
 MODEL_NAME = "gbm_isotonic"
 CRM_NAME = "crm_stage_probability"
@@ -218,8 +220,10 @@ def open_opportunity_scores(
     history: pd.DataFrame, opportunities: pd.DataFrame, closed: pd.DataFrame, as_of: pd.Timestamp, model: WinProbabilityModel | None
 ) -> pd.DataFrame:
     """Every opportunity open at ``as_of`` with its features then, the CRM probability and the
-    model's (``win_probability``; the CRM's where there is no model)."""
-    rows = features_as_of(history, opportunities, open_at(opportunities, closed, [as_of]), closed)
+    model's (``win_probability``; the CRM's where there is no model). ``closed``: every deal's close,
+    or their summary at ``as_of`` (``ml.win_features.track_record_summary``, what the features at one
+    moment need; the scores' outcome columns are empty either way)."""
+    rows = features_as_of(history, opportunities, open_at(opportunities, closed, [as_of]), track_record_summary(closed, as_of))
     rows["win_probability"] = model.predict(rows) if model is not None and len(rows) else rows["crm_probability"]
     return rows
 

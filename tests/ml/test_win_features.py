@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from ml.win_features import closings, features_as_of, month_starts, open_at
+from ml.win_features import closings, features_as_of, month_starts, open_at, track_record_summary
 
 T = pd.Timestamp
 
@@ -154,10 +154,13 @@ TRACK_RECORDS = {
 
 
 @pytest.mark.parametrize("moment", list(SUMMARIES))
-def test_a_summary_of_the_closes_gives_the_features_at_its_moment(moment) -> None:
+def test_the_summary_of_the_closes_before_a_moment_gives_the_features_at_it(moment) -> None:
     history, opportunities = crm()
     summary = pd.DataFrame(SUMMARIES[moment], columns=["sales_rep_id", "account_id", "closed_at", "closes", "wins"])
     summary["closed_at"] = pd.to_datetime(summary["closed_at"])
+    summarised = track_record_summary(closings(history, opportunities), moment).sort_values(["sales_rep_id", "account_id"], ignore_index=True)
+    expected = summary.sort_values(["sales_rep_id", "account_id"], ignore_index=True)
+    pd.testing.assert_frame_equal(summarised[expected.columns], expected, check_dtype=False)
     snapshots = open_at(opportunities, closings(history, opportunities), [moment])
     from_closes = features_as_of(history, opportunities, snapshots)
     from_summary = features_as_of(history, opportunities, snapshots, summary)
