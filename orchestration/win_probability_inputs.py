@@ -8,6 +8,9 @@ computes what choosing them needs, in one pass over the history: each deal's fir
 the latest change; the choice itself is ``ml.win_probability.training_deals`` and
 ``deals_needing_history`` (the same functions the model uses, so the sample is the one
 ``score_and_validate`` takes from the whole history), made once and handed to the model.
+
+Scoring with a stored fit reads less (:func:`read_scoring_summary`, :func:`read_scoring_inputs`):
+the closes summed per rep and account, the deals open at the scoring moment and their history.
 """
 
 from __future__ import annotations
@@ -36,6 +39,20 @@ OPPORTUNITIES_SQL = f"""
     from {OPPORTUNITIES_RELATION}
     order by opportunity_id
 """
+def _first_closes(history: str) -> str:
+    """CTEs ``closed_states`` and ``first_closes`` (opportunity_id, closed_at, is_won) over the relation ``history``."""
+    return f"""
+    closed_states as (
+        select opportunity_id, valid_from, is_won,
+               row_number() over (partition by opportunity_id order by valid_from, change_number) as close_number
+        from {history}
+        where is_closed
+    ),
+    first_closes as (
+        select opportunity_id, valid_from as closed_at, is_won from closed_states where close_number = 1
+    )"""
+
+
 # Each deal's first closed state (ties in time: the first recorded), as ml.win_features.first_closed_states,
 # and the latest change: one pass over the history, one row with the latest change only when nothing has closed yet.
 CLOSES_SQL = f"""
@@ -45,20 +62,13 @@ CLOSES_SQL = f"""
     ),
     latest as (
         select max(valid_from) as latest_change from history
-    ),
-    closed_states as (
-        select opportunity_id, valid_from, is_won,
-               row_number() over (partition by opportunity_id order by valid_from, change_number) as close_number
-        from history
-        where is_closed
-    ),
-    first_closes as (
-        select opportunity_id, valid_from as closed_at, is_won from closed_states where close_number = 1
-    )
+    ),{_first_closes("history")}
     select first_closes.opportunity_id, first_closes.closed_at, first_closes.is_won, latest.latest_change
     from latest
     left join first_closes on true
 """
+# The close of a deal closed only in its current record (ml.win_features.closings_of): the end of its close date.
+RECORD_CLOSE = "cast(o.close_date as timestamp) + interval '1 day'"
 # For scoring with a stored fit (read_scoring_inputs): the scoring moment (scoring_moment's, in SQL), the
 # number of opportunities and the closes summed per rep and account, apart those before the moment (the
 # track records at it: the ml.win_features summary) and after it (a close in a current record's future).
@@ -68,21 +78,12 @@ SCORING_SUMMARY_SQL = f"""
         select date_trunc('day', greatest((select max(valid_from) from {HISTORY_RELATION}), (select max(last_modified_at) from {OPPORTUNITIES_RELATION})))
                    + interval '1 day' as as_of,
                (select count(*) from {OPPORTUNITIES_RELATION}) as opportunities
-    ),
-    closed_states as (
-        select opportunity_id, valid_from, is_won,
-               row_number() over (partition by opportunity_id order by valid_from, change_number) as close_number
-        from {HISTORY_RELATION}
-        where is_closed
-    ),
-    first_closes as (
-        select opportunity_id, valid_from as closed_at, is_won from closed_states where close_number = 1
-    ),
+    ),{_first_closes(HISTORY_RELATION)},
     closes as (
         select o.sales_rep_id, o.account_id, f.closed_at, f.is_won
         from first_closes f left join {OPPORTUNITIES_RELATION} o on o.opportunity_id = f.opportunity_id
         union all
-        select o.sales_rep_id, o.account_id, cast(o.close_date as timestamp) + interval '1 day', o.is_won
+        select o.sales_rep_id, o.account_id, {RECORD_CLOSE}, o.is_won
         from {OPPORTUNITIES_RELATION} o
         where o.is_closed and not exists (select 1 from first_closes f where f.opportunity_id = o.opportunity_id)
     ),
@@ -106,10 +107,10 @@ OPEN_OPPORTUNITIES_SQL = f"""
         select opportunity_id, min(valid_from) as closed_at from {HISTORY_RELATION} where is_closed group by opportunity_id
     )
     select {", ".join(OPPORTUNITY_COLUMNS)}
-    from {OPPORTUNITIES_RELATION} left join first_closes using (opportunity_id)
+    from {OPPORTUNITIES_RELATION} o left join first_closes using (opportunity_id)
     where created_at < (select as_of from {MOMENT_RELATION})
       and not coalesce(
-          coalesce(closed_at, case when is_closed then cast(close_date as timestamp) + interval '1 day' end) <= (select as_of from {MOMENT_RELATION}),
+          coalesce(closed_at, case when o.is_closed then {RECORD_CLOSE} end) <= (select as_of from {MOMENT_RELATION}),
           false
       )
     order by opportunity_id
@@ -140,8 +141,9 @@ class Deals:
 class WinProbabilityInputs(Deals):
     """The frames ``ml.win_probability.score_and_validate`` needs: the :class:`Deals`, ``history`` (the
     stage history, ml/win_features.py's columns, of the deals the model uses only) and ``training``
-    (the closed deals the model trains on: ``training_deals``' rows of ``opportunities``; none when
-    scoring with a stored fit)."""
+    (the closed deals the model trains on: ``training_deals``' rows of ``opportunities``). Read for
+    scoring with a stored fit (:func:`read_scoring_inputs`): ``opportunities`` only the open ones,
+    ``closed`` the closes' summary at ``as_of`` (``ml.win_features.is_summary``), no ``training``."""
 
     history: pd.DataFrame
     training: pd.DataFrame
