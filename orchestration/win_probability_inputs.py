@@ -39,6 +39,8 @@ OPPORTUNITIES_SQL = f"""
     from {OPPORTUNITIES_RELATION}
     order by opportunity_id
 """
+
+
 def _first_closes(history: str) -> str:
     """CTEs ``closed_states`` and ``first_closes`` (opportunity_id, closed_at, is_won) over the relation ``history``."""
     return f"""
