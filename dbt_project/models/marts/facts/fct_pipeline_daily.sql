@@ -72,7 +72,7 @@ clipped_states as (
 
 -- the state's measures: the amount is a decimal already, the weighted amount cast before any summing
 -- (the sums are exact whatever the order). The rep's territory is joined after the running sums: one
--- key less to group 28M changes by at 10M order lines (13.4 -> 11.4 s).
+-- key less to group 28M changes by at 10M order lines (13.2-13.6 -> 11.0-12.5 s at 2 GB).
 measured_states as (
     select
         clipped_states.start_day,
