@@ -185,8 +185,11 @@ def _with_state(rows: pd.DataFrame, history: pd.DataFrame, static: pd.DataFrame)
     )
     merged["has_recorded_state"] = merged["valid_from"].notna()
     recorded = merged["has_recorded_state"]
+    # the current record where nothing was recorded yet (a lookup that also works with no opportunities:
+    # pandas 3 cannot map ids through an empty series of times)
+    current = static.reindex(merged["opportunity_id"])
     for column in ("stage_name", "amount", "probability", "close_date"):
-        merged[column] = merged[column].where(recorded, merged["opportunity_id"].map(static[column]))
+        merged[column] = merged[column].where(recorded, current[column].to_numpy())
     merged["changes_so_far"] = merged["changes_so_far"].where(recorded, 0)
     merged["first_amount"] = merged["first_amount"].where(recorded, merged["amount"])
     merged["amount"] = merged["amount"].astype(float)
@@ -219,9 +222,12 @@ def _with_track_record(rows: pd.DataFrame, closed: pd.DataFrame, key: str, prefi
         ordered[["_row", "as_of"]], deals[["closed_at", "company_closed", "company_won"]],
         left_on="as_of", right_on="closed_at", direction="backward", allow_exact_matches=False,
     ).set_index("_row")
+    left = ordered[["_row", "as_of", key]].dropna(subset=[key])
+    right = deals[["closed_at", key, "group_closed", "group_won"]].dropna(subset=[key])
+    if left[key].dtype != right[key].dtype:  # an empty read's text is of object dtype, a read with rows pandas' strings
+        left, right = left.astype({key: object}), right.astype({key: object})
     group = pd.merge_asof(
-        ordered[["_row", "as_of", key]].dropna(subset=[key]), deals[["closed_at", key, "group_closed", "group_won"]].dropna(subset=[key]),
-        left_on="as_of", right_on="closed_at", by=key, direction="backward", allow_exact_matches=False,
+        left, right, left_on="as_of", right_on="closed_at", by=key, direction="backward", allow_exact_matches=False,
     ).set_index("_row")
     company_rate = (company["company_won"] / company["company_closed"]).reindex(rows["_row"]).fillna(0.5).to_numpy()
     n = group["group_closed"].reindex(rows["_row"]).fillna(0.0).to_numpy()

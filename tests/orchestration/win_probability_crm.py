@@ -188,6 +188,10 @@ def assert_a_crm_without_closes_reads_its_open_deals(warehouse: Warehouse) -> No
     assert (summary.as_of, summary.opportunities, summary.closed_deals, len(summary.track_records)) == (AS_OF, 2, 0, 0)
     scoring = read_scoring_inputs(warehouse, summary)
     assert scoring.ids.decode(scoring.history).equals(inputs.ids.decode(inputs.history))
+    from ml.win_probability import open_opportunity_scores
+
+    scores = open_opportunity_scores(scoring.history, scoring.opportunities, scoring.closed, scoring.as_of, None)
+    assert scores["rep_win_rate_before"].tolist() == [0.5, 0.5]  # no close yet: the prior rate
 
 
 # The closes before the scoring moment per rep and account (W1, W2 | R1 | W3 | L1, L2; F1's is after it).
@@ -227,3 +231,19 @@ def assert_scoring_reads_only_the_open_deals(warehouse: Warehouse) -> None:
     expected = whole.ids.decode(open_opportunity_scores(whole.history, whole.opportunities, whole.closed, whole.as_of, fitted.model))
     pd.testing.assert_frame_equal(scored.sort_values("opportunity_id")[columns].reset_index(drop=True), expected.sort_values("opportunity_id")[columns].reset_index(drop=True))
     assert scored.set_index("opportunity_id").loc["F1", "rep_closed_before"] == 3  # R-1's W1, W2 and R1: not F1's own future close
+
+
+def assert_scoring_with_nothing_open_gives_no_scores(warehouse: Warehouse) -> None:
+    """Every deal closed (W1, L1 only): the scoring read holds no opportunity, and scoring it gives no
+    scores and no pipeline, as the whole read does."""
+    from orchestration.assets.sales_forecast import sales_forecast_tables
+    from orchestration.win_probability_inputs import read_scoring_inputs, read_scoring_summary, read_win_probability_inputs
+
+    write_crm(warehouse, deals={"W1", "L1"})
+    summary = read_scoring_summary(warehouse)
+    assert (summary.opportunities, summary.closed_deals) == (2, 2)
+    inputs = read_scoring_inputs(warehouse, summary)
+    assert inputs.opportunities.empty and inputs.history.empty
+    fitted = sales_forecast_tables(read_win_probability_inputs(warehouse), "fit")
+    scores, pipeline, _, _ = sales_forecast_tables(inputs, "score", fitted[3])
+    assert scores.empty and pipeline.empty and fitted[0].empty

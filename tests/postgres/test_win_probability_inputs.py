@@ -11,6 +11,7 @@ from tests.orchestration.win_probability_crm import (
     assert_frames_passed_with_a_query_are_its_tables,
     assert_reads_only_the_needed_history,
     assert_scoring_reads_only_the_open_deals,
+    assert_scoring_with_nothing_open_gives_no_scores,
     assert_shared_text_reads_the_same_frame,
     write_crm,
 )
@@ -28,6 +29,10 @@ def test_scoring_with_a_stored_fit_reads_only_the_open_deals(postgres_database) 
     warehouse = PostgresWarehouse(postgres_database)
     write_crm(warehouse)
     assert_scoring_reads_only_the_open_deals(warehouse)
+
+
+def test_scoring_when_every_deal_is_closed_gives_no_scores(postgres_database) -> None:
+    assert_scoring_with_nothing_open_gives_no_scores(PostgresWarehouse(postgres_database))
 
 
 def test_a_crm_without_closes_reads_only_its_open_deals(postgres_database) -> None:
