@@ -22,7 +22,7 @@ from ml.backtest import ACCURACY_COLUMNS, accuracy_table, backtest
 from ml.baselines import seasonal_naive
 from ml.forecasting import DEFAULT_RECONCILIATION, MODEL_NAME, SharedFitReconciliations, forecast
 from ml.hierarchy import BOTTOM, LEVEL_COLUMN, METHODS as RECONCILIATIONS, Hierarchy
-from orchestration.forecast_reuse import INPUTS_TABLE, inputs_fingerprint, inputs_row, kept_forecast
+from orchestration.forecast_reuse import FORECAST_TABLES, INPUTS_TABLE, inputs_fingerprint, inputs_row, kept_forecast
 from orchestration.partitions import WAREHOUSE_POOL
 from orchestration.resources import SalesopsHome
 from orchestration.warehouse import FrameWrite
@@ -140,10 +140,11 @@ def forecast_writes(predicted: pd.DataFrame, by_level: pd.DataFrame, accuracy: p
     own input month and keeps the others, so re-running the build converges to the same tables.
     ``inputs`` (:func:`orchestration.forecast_reuse.inputs_row`) records what they were computed from.
     """
+    forecast_table, levels_table, accuracy_table = FORECAST_TABLES  # the names the reuse check reads back
     return [
-        FrameWrite(ML_SCHEMA, "ml_demand_forecast", predicted, replace_rows_of="as_of_month"),
-        FrameWrite(ML_SCHEMA, "ml_demand_forecast_levels", by_level, replace_rows_of="as_of_month"),
-        FrameWrite(ML_SCHEMA, "ml_forecast_accuracy", accuracy),
+        FrameWrite(ML_SCHEMA, forecast_table, predicted, replace_rows_of="as_of_month"),
+        FrameWrite(ML_SCHEMA, levels_table, by_level, replace_rows_of="as_of_month"),
+        FrameWrite(ML_SCHEMA, accuracy_table, accuracy),
         FrameWrite(ML_SCHEMA, INPUTS_TABLE, inputs),
     ]
 
