@@ -187,8 +187,9 @@ def _with_state(rows: pd.DataFrame, history: pd.DataFrame, static: pd.DataFrame)
     recorded = merged["has_recorded_state"]
     # the current record where nothing was recorded yet (a lookup that also works with no opportunities:
     # pandas 3 cannot map ids through an empty series of times)
-    current = static.reindex(merged["opportunity_id"])
-    for column in ("stage_name", "amount", "probability", "close_date"):
+    state_columns = ["stage_name", "amount", "probability", "close_date"]
+    current = static[state_columns].reindex(merged["opportunity_id"])
+    for column in state_columns:
         merged[column] = merged[column].where(recorded, current[column].to_numpy())
     merged["changes_so_far"] = merged["changes_so_far"].where(recorded, 0)
     merged["first_amount"] = merged["first_amount"].where(recorded, merged["amount"])
