@@ -55,32 +55,35 @@ def _first_closes(history: str) -> str:
     )"""
 
 
+def _scoring_moment(history: str) -> str:
+    """CTE ``moment`` (as_of): the start of the day after the latest CRM change, in the relation ``history``
+    or in a current record: the moment the warehouse knows the pipeline at. The one definition of it."""
+    return f"""
+    moment as (
+        select date_trunc('day', greatest((select max(valid_from) from {history}), (select max(last_modified_at) from {OPPORTUNITIES_RELATION})))
+               + interval '1 day' as as_of
+    )"""
+
+
 # Each deal's first closed state (ties in time: the first recorded), as ml.win_features.first_closed_states,
-# and the latest change: one pass over the history, one row with the latest change only when nothing has closed yet.
+# and the scoring moment: one pass over the history, one row with the moment only when nothing has closed yet.
 CLOSES_SQL = f"""
     with history as materialized (
         select opportunity_id, valid_from, is_closed, is_won, change_number
         from {HISTORY_RELATION}
-    ),
-    latest as (
-        select max(valid_from) as latest_change from history
-    ),{_first_closes("history")}
-    select first_closes.opportunity_id, first_closes.closed_at, first_closes.is_won, latest.latest_change
-    from latest
+    ),{_scoring_moment("history")},{_first_closes("history")}
+    select first_closes.opportunity_id, first_closes.closed_at, first_closes.is_won, moment.as_of
+    from moment
     left join first_closes on true
 """
 # The close of a deal closed only in its current record (ml.win_features.closings_of): the end of its close date.
 RECORD_CLOSE = "cast(o.close_date as timestamp) + interval '1 day'"
-# For scoring with a stored fit (read_scoring_inputs): the scoring moment (scoring_moment's, in SQL), the
-# number of opportunities and the closes summed per rep and account, apart those before the moment (the
-# track records at it: the ml.win_features summary) and after it (a close in a current record's future).
+# For scoring with a stored fit (read_scoring_inputs): the scoring moment, the number of opportunities and
+# the closes summed per rep and account, apart those before the moment (the track records at it: the
+# ml.win_features summary) and after it (a close in a current record's future).
 # Each deal closes as in closings_of: its first closed state, else, closed in its record, the end of its close date.
 SCORING_SUMMARY_SQL = f"""
-    with moment as (
-        select date_trunc('day', greatest((select max(valid_from) from {HISTORY_RELATION}), (select max(last_modified_at) from {OPPORTUNITIES_RELATION})))
-                   + interval '1 day' as as_of,
-               (select count(*) from {OPPORTUNITIES_RELATION}) as opportunities
-    ),{_first_closes(HISTORY_RELATION)},
+    with{_scoring_moment(HISTORY_RELATION)},{_first_closes(HISTORY_RELATION)},
     closes as (
         select o.sales_rep_id, o.account_id, f.closed_at, f.is_won
         from first_closes f left join {OPPORTUNITIES_RELATION} o on o.opportunity_id = f.opportunity_id
@@ -98,7 +101,7 @@ SCORING_SUMMARY_SQL = f"""
         from dated_closes
         group by sales_rep_id, account_id, before_scoring
     )
-    select moment.as_of, moment.opportunities, track_records.sales_rep_id, track_records.account_id,
+    select moment.as_of, (select count(*) from {OPPORTUNITIES_RELATION}) as opportunities, track_records.sales_rep_id, track_records.account_id,
            track_records.before_scoring, track_records.closed_at, track_records.closes, track_records.wins
     from moment left join track_records on true
 """
@@ -129,7 +132,7 @@ HISTORY_SQL = f"""
 @dataclass(frozen=True)
 class Deals:
     """Every opportunity (``opportunities``) and every closed deal's close (``closed``, as ``closings``)
-    as of the scoring moment ``as_of`` (:func:`scoring_moment`): what deciding what else to read
+    as of the scoring moment ``as_of`` (the start of the day after the latest CRM change): what deciding what else to read
     needs. The frames' ``opportunity_id`` are coded as integers (``ml.deal_ids``); ``ids.decode``
     gives a frame the CRM's ids back."""
 
@@ -151,17 +154,11 @@ class WinProbabilityInputs(Deals):
     training: pd.DataFrame
 
 
-def scoring_moment(latest_history_change: pd.Timestamp | None, opportunities: pd.DataFrame) -> pd.Timestamp:
-    """The start of the day after the latest CRM change: the moment the warehouse knows the pipeline at."""
-    changes = pd.concat([pd.Series([latest_history_change], dtype="datetime64[us]"), pd.to_datetime(opportunities["last_modified_at"])])
-    return changes.max().normalize() + pd.Timedelta(days=1)
-
-
 def read_deals(warehouse: Warehouse) -> Deals:
     """Every opportunity and close, the ids coded as integers from the first read on."""
     closes = warehouse.read_frame(CLOSES_SQL)  # first: the window over the history runs beside no large frame
     opportunities = warehouse.read_frame(OPPORTUNITIES_SQL, shared_text=SHARED_TEXT)
-    as_of = scoring_moment(closes["latest_change"].iloc[0], opportunities)
+    as_of = pd.Timestamp(closes["as_of"].iloc[0])
     ids = DealIds.of(opportunities["opportunity_id"])
     opportunities = ids.code(opportunities)
     closed = closings_of(ids.code(closes.dropna(subset=["opportunity_id"])), opportunities)
@@ -188,7 +185,7 @@ def _read_history(warehouse: Warehouse, ids: DealIds, deals: pd.Index) -> pd.Dat
 @dataclass(frozen=True)
 class ScoringSummary:
     """What deciding whether a stored fit may score needs, without reading every deal: the scoring moment
-    (:func:`scoring_moment`), the numbers of opportunities and of closed deals, and the closes before the
+    (the start of the day after the latest CRM change), the numbers of opportunities and of closed deals, and the closes before the
     moment summed per rep and account (``track_records``: ``ml.win_features``' summary, :func:`is_summary`)."""
 
     as_of: pd.Timestamp

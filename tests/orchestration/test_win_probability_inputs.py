@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import pandas as pd
-
 from orchestration.warehouse import DuckDBWarehouse
-from orchestration.win_probability_inputs import scoring_moment
 from tests.orchestration.win_probability_crm import (
     assert_a_crm_without_closes_reads_its_open_deals,
     assert_frames_passed_with_a_query_are_its_tables,
@@ -13,6 +10,7 @@ from tests.orchestration.win_probability_crm import (
     assert_scoring_reads_only_the_open_deals,
     assert_scoring_with_nothing_open_gives_no_scores,
     assert_shared_text_reads_the_same_frame,
+    assert_the_scoring_moment_is_the_start_of_the_day_after_the_latest_change,
     write_crm,
 )
 
@@ -49,8 +47,5 @@ def test_text_read_sharing_one_string_per_value_is_the_same_frame(tmp_path) -> N
     assert_shared_text_reads_the_same_frame(warehouse)
 
 
-def test_the_pipeline_is_scored_at_the_start_of_the_day_after_the_latest_crm_change() -> None:
-    opportunities = pd.DataFrame({"last_modified_at": pd.to_datetime(["2025-03-05 08:00", "2025-02-01 00:00"])})
-    assert scoring_moment(pd.Timestamp("2025-03-04 17:30"), opportunities) == pd.Timestamp("2025-03-06")
-    assert scoring_moment(pd.Timestamp("2025-03-07 00:00"), opportunities) == pd.Timestamp("2025-03-08")
-    assert scoring_moment(None, opportunities) == pd.Timestamp("2025-03-06")  # no history recorded
+def test_the_pipeline_is_scored_at_the_start_of_the_day_after_the_latest_crm_change(tmp_path) -> None:
+    assert_the_scoring_moment_is_the_start_of_the_day_after_the_latest_change(DuckDBWarehouse(tmp_path / "warehouse.duckdb"))

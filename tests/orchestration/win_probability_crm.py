@@ -59,9 +59,9 @@ OPEN_AT_SCORING = {"O1", "O2", "F1"}
 AS_OF = T("2025-04-21")
 
 
-def history_frame() -> pd.DataFrame:
+def history_frame(rows: list[tuple] = HISTORY) -> pd.DataFrame:
     """Rows of ``int_opportunities__stage_history`` (the columns the assets read, and the change number)."""
-    history = pd.DataFrame(HISTORY, columns=["opportunity_id", "stage_name", "amount", "probability", "close_date", "valid_from"])
+    history = pd.DataFrame(rows, columns=["opportunity_id", "stage_name", "amount", "probability", "close_date", "valid_from"])
     history["change_number"] = history.groupby("opportunity_id").cumcount() + 1
     history["is_closed"] = history["stage_name"].str.startswith("Closed")
     history["is_won"] = history["stage_name"] == "Closed Won"
@@ -70,9 +70,9 @@ def history_frame() -> pd.DataFrame:
     return history
 
 
-def opportunities_frame() -> pd.DataFrame:
-    """Rows of ``fct_opportunities``: the last history row, or the current record where it differs."""
-    latest = history_frame().drop_duplicates("opportunity_id", keep="last").set_index("opportunity_id")
+def opportunities_frame(history: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Rows of ``fct_opportunities``: the last row of ``history`` (the CRM's), or the current record where it differs."""
+    latest = (history_frame() if history is None else history).drop_duplicates("opportunity_id", keep="last").set_index("opportunity_id")
     ids = list(CREATED)
     opportunities = pd.DataFrame(
         {
@@ -97,6 +97,11 @@ def write_crm(warehouse: Warehouse, deals: set[str] | None = None) -> None:
     history, opportunities = history_frame(), opportunities_frame()
     if deals is not None:
         history, opportunities = history[history["opportunity_id"].isin(deals)], opportunities[opportunities["opportunity_id"].isin(deals)]
+    write_tables(warehouse, history, opportunities)
+
+
+def write_tables(warehouse: Warehouse, history: pd.DataFrame, opportunities: pd.DataFrame) -> None:
+    """``history`` and ``opportunities`` as the stage history and the opportunities' mart dbt builds."""
     warehouse.write_frames(
         [
             FrameWrite("intermediate", "int_opportunities__stage_history", history),
@@ -247,3 +252,20 @@ def assert_scoring_with_nothing_open_gives_no_scores(warehouse: Warehouse) -> No
     fitted = sales_forecast_tables(read_win_probability_inputs(warehouse), "fit")
     scores, pipeline, _, _ = sales_forecast_tables(inputs, "score", fitted[3])
     assert scores.empty and pipeline.empty and fitted[0].empty
+
+
+def assert_the_scoring_moment_is_the_start_of_the_day_after_the_latest_change(warehouse: Warehouse) -> None:
+    """The fit's read (read_win_probability_inputs) and the scoring summary give the same moment: the start
+    of the day after the latest change, in the history or in a current record."""
+    from orchestration.win_probability_inputs import read_scoring_summary, read_win_probability_inputs
+
+    def moments() -> tuple[pd.Timestamp, pd.Timestamp]:
+        return read_win_probability_inputs(warehouse).as_of, read_scoring_summary(warehouse).as_of
+
+    write_crm(warehouse)  # O2's record changed at 2025-04-20 08:00, after the latest history change (04-15 10:00)
+    assert moments() == (AS_OF, AS_OF)
+    history = history_frame([*HISTORY, ("O1", "Proposal", 60.0, 60, "2025-06-30", "2025-04-25 00:00")])
+    write_tables(warehouse, history, opportunities_frame(history))  # a change at midnight: the day after it
+    assert moments() == (T("2025-04-26"), T("2025-04-26"))
+    write_tables(warehouse, history_frame([]), opportunities_frame())  # no history recorded: the records alone
+    assert moments() == (AS_OF, AS_OF)

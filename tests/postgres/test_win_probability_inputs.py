@@ -13,6 +13,7 @@ from tests.orchestration.win_probability_crm import (
     assert_scoring_reads_only_the_open_deals,
     assert_scoring_with_nothing_open_gives_no_scores,
     assert_shared_text_reads_the_same_frame,
+    assert_the_scoring_moment_is_the_start_of_the_day_after_the_latest_change,
     write_crm,
 )
 
@@ -49,3 +50,7 @@ def test_text_read_sharing_one_string_per_value_is_the_same_frame(postgres_datab
     warehouse = PostgresWarehouse(postgres_database)
     write_crm(warehouse)
     assert_shared_text_reads_the_same_frame(warehouse)
+
+
+def test_the_pipeline_is_scored_at_the_start_of_the_day_after_the_latest_crm_change(postgres_database) -> None:
+    assert_the_scoring_moment_is_the_start_of_the_day_after_the_latest_change(PostgresWarehouse(postgres_database))
