@@ -70,6 +70,14 @@ def _number_pattern(column: ColumnSpec, fmt: FormatSpec) -> str:
     return rf"[+-]?([0-9]+({point}[0-9]*)?|{point}[0-9]+)([eE][+-]?[0-9]+)?"
 
 
+def _kept_decimal_pattern(column: ColumnSpec, fmt: FormatSpec) -> str:
+    """The decimal form of :func:`_number_pattern` with at most the type's scale of decimal places
+    before trailing zeros: what it matches is what the form matches less :func:`_too_many_decimals`."""
+    point, scale = re.escape(fmt.decimal_separator), _decimal_scale(column)
+    fraction_only = rf"{point}[0-9]{{1,{scale}}}0*" if scale else rf"{point}0+"
+    return rf"[+-]?([0-9]+({point}[0-9]{{0,{scale}}}0*)?|{fraction_only})"
+
+
 def _decimal_scale(column: ColumnSpec) -> int | None:
     match = re.match(r"decimal\((\d+),(\d+)\)", column.type)
     return int(match.group(2)) if match else None
@@ -113,10 +121,13 @@ def typed_expression(column: ColumnSpec, fmt: FormatSpec) -> str:
         if fmt.native_types:  # Parquet and Excel deliver typed values, written as ISO text when staged
             typed = f"coalesce({typed}, try_cast({text} as {kind}))"
         return typed
-    valid, normalized = _number_valid(column, fmt), _number_normalized(column, fmt)
-    if _decimal_scale(column) is not None:
-        valid = f"({valid} and not {_too_many_decimals(column, fmt)})"
-    return f"(case when {valid} then try_cast({normalized} as {kind}) end)"
+    # A decimal parses when its text has the number's form and no more significant decimal places
+    # than the type keeps, one pattern for both (the error expression tells the two apart): at 10M
+    # order lines the form's pattern, then extracting and trimming the decimals, took 2.5 s per 17.5M
+    # amounts against 1.5 s.
+    pattern = _kept_decimal_pattern(column, fmt) if _decimal_scale(column) is not None else _number_pattern(column, fmt)
+    valid = f"regexp_full_match({_number_text(column, fmt)}, {quote_literal(pattern)})"
+    return f"(case when {valid} then try_cast({_number_normalized(column, fmt)} as {kind}) end)"
 
 
 def _number_normalized(column: ColumnSpec, fmt: FormatSpec) -> str:
