@@ -132,9 +132,9 @@ HISTORY_SQL = f"""
 @dataclass(frozen=True)
 class Deals:
     """Every opportunity (``opportunities``) and every closed deal's close (``closed``, as ``closings``)
-    as of the scoring moment ``as_of`` (the start of the day after the latest CRM change): what deciding what else to read
-    needs. The frames' ``opportunity_id`` are coded as integers (``ml.deal_ids``); ``ids.decode``
-    gives a frame the CRM's ids back."""
+    as of the scoring moment ``as_of`` (the start of the day after the latest CRM change): what
+    deciding what else to read needs. The frames' ``opportunity_id`` are coded as integers
+    (``ml.deal_ids``); ``ids.decode`` gives a frame the CRM's ids back."""
 
     opportunities: pd.DataFrame
     closed: pd.DataFrame
@@ -185,8 +185,9 @@ def _read_history(warehouse: Warehouse, ids: DealIds, deals: pd.Index) -> pd.Dat
 @dataclass(frozen=True)
 class ScoringSummary:
     """What deciding whether a stored fit may score needs, without reading every deal: the scoring moment
-    (the start of the day after the latest CRM change), the numbers of opportunities and of closed deals, and the closes before the
-    moment summed per rep and account (``track_records``: ``ml.win_features``' summary, :func:`is_summary`)."""
+    (the start of the day after the latest CRM change), the numbers of opportunities and of closed
+    deals, and the closes before the moment summed per rep and account (``track_records``:
+    ``ml.win_features``' summary, :func:`is_summary`)."""
 
     as_of: pd.Timestamp
     opportunities: int
