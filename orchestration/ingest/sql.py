@@ -125,8 +125,7 @@ def typed_expression(column: ColumnSpec, fmt: FormatSpec) -> str:
     # than the type keeps, one pattern for both (the error expression tells the two apart): at 10M
     # order lines the form's pattern, then extracting and trimming the decimals, took 2.5 s per 17.5M
     # amounts against 1.5 s.
-    pattern = _kept_decimal_pattern(column, fmt) if _decimal_scale(column) is not None else _number_pattern(column, fmt)
-    valid = f"regexp_full_match({_number_text(column, fmt)}, {quote_literal(pattern)})"
+    valid = _number_valid(column, fmt, _kept_decimal_pattern(column, fmt) if _decimal_scale(column) is not None else None)
     return f"(case when {valid} then try_cast({_number_normalized(column, fmt)} as {kind}) end)"
 
 
@@ -135,8 +134,9 @@ def _number_normalized(column: ColumnSpec, fmt: FormatSpec) -> str:
     return number if fmt.decimal_separator == "." else f"replace({number}, {quote_literal(fmt.decimal_separator)}, '.')"
 
 
-def _number_valid(column: ColumnSpec, fmt: FormatSpec) -> str:
-    return f"regexp_full_match({_number_text(column, fmt)}, {quote_literal(_number_pattern(column, fmt))})"
+def _number_valid(column: ColumnSpec, fmt: FormatSpec, pattern: str | None = None) -> str:
+    """True when the number text matches ``pattern`` (default: the form of :func:`_number_pattern`) fully."""
+    return f"regexp_full_match({_number_text(column, fmt)}, {quote_literal(pattern or _number_pattern(column, fmt))})"
 
 
 def _too_many_decimals(column: ColumnSpec, fmt: FormatSpec) -> str:
